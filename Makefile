@@ -1,0 +1,44 @@
+# The two commands of the README:
+#   make demo   set up (if needed), then generate, train, score and evaluate the demo portfolio
+#   make test   set up (if needed), then run the whole test suite
+# Set-up creates .venv with Python 3.12 and installs the exact versions of requirements.lock.
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Python 3.12: on PATH, or from pyenv (whose shim only works when 3.12 is selected).
+PY312 := $(firstword $(foreach c,python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) /usr/local/bin/python3.12 /usr/bin/python3.12,$(shell $(c) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && echo $(c))))
+
+.PHONY: demo test setup bench lint clean help
+
+help:
+	@echo "make demo   - run the demo (generate, train, score, evaluate)"
+	@echo "make test   - run the test suite"
+	@echo "make bench  - print training time, scoring throughput and memory"
+	@echo "make lint   - ruff"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@if [ -z "$(PY312)" ]; then echo "error: Python 3.12 not found (tried python3.12 and pyenv)"; exit 1; fi
+	@test -x $(BIN)/python || $(PY312) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/riskmodel demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check riskmodel scripts tests
+
+clean:
+	rm -rf $(VENV) data/raw/demo-* models/demo reports/demo .pytest_cache

@@ -1,0 +1,224 @@
+"""The ``riskmodel`` command line. Thin: it parses arguments, shows progress and calls workflows."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from riskmodel import __version__, workflows
+from riskmodel.config import load_config
+from riskmodel.io import DataFolderError
+from riskmodel.models.persistence import ModelIntegrityError
+from riskmodel.validation import ContractError
+
+app = typer.Typer(
+    help="riskmodel: objective, explainable performance- and safety-risk scores for new-product "
+    "liability insurance.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+_USER_ERRORS = (ContractError, DataFolderError, ModelIntegrityError, FileNotFoundError, ValueError)
+
+
+def _version(value: bool):
+    if value:
+        out.print(f"riskmodel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug messages.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only show warnings and errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=console, show_path=False)],
+        force=True,
+    )
+
+
+@contextmanager
+def _user_errors():
+    """Show data and model problems as a clear message and exit status 2, not a traceback."""
+    try:
+        yield
+    except _USER_ERRORS as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        raise typer.Exit(code=2) from None
+
+
+@contextmanager
+def _training_progress():
+    with Progress(
+        TextColumn("training {task.description} model"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("trees"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(target: str, done: int, total: int) -> None:
+            if target not in tasks:
+                tasks[target] = bar.add_task(target, total=total)
+            bar.update(tasks[target], completed=done)
+
+        yield update
+        for task in tasks.values():  # early stopping ends before the maximum: show it as done
+            bar.update(task, total=bar.tasks[task].completed)
+
+
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the portfolio to.")],
+    products: Annotated[
+        int, typer.Option("--products", min=1, help="Number of products.")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
+) -> None:
+    """Generate a synthetic portfolio (four contract tables, truth.csv, generator.json)."""
+    with _user_errors(), console.status(f"generating {products:,} products"):
+        workflows.generate(out_dir, products=products, seed=seed)
+    out.print(f"wrote {products:,} products (seed {seed}) to {out_dir}")
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option("--data", help="Data folder with incidents.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Model folder to write.")],
+    config: Annotated[Path | None, typer.Option("--config", help="Training config (TOML).")] = None,
+) -> None:
+    """Train the performance and safety models on a data folder and save the model folder."""
+    with _user_errors():
+        cfg = load_config(config)
+        with _training_progress() as progress:
+            model = workflows.train(data, out_dir, config=cfg, progress=progress)
+    out.print(
+        f"model {model.version_} trained on {model.training_['products']:,} products; "
+        f"saved to {out_dir}"
+    )
+
+
+@app.command()
+def score(
+    model: Annotated[Path, typer.Option("--model", help="Model folder written by train.")],
+    data: Annotated[Path, typer.Option("--data", help="Data folder to score.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, help="Prediction threads.")
+    ] = None,
+) -> None:
+    """Score every product of a data folder; write scores.csv and run_summary.json."""
+    with _user_errors(), console.status("scoring"):
+        scores = workflows.score(model, data, out_dir, n_jobs=threads)
+    out.print(f"scored {len(scores):,} products; wrote {out_dir / 'scores.csv'}")
+
+
+@app.command()
+def demo(
+    root: Annotated[
+        Path, typer.Option("--root", help="Project folder for data, models, reports.")
+    ] = Path("."),
+    train_products: Annotated[int, typer.Option(min=1000)] = 200_000,
+    holdout_products: Annotated[int, typer.Option(min=100)] = 10_000,
+    train_seed: Annotated[int, typer.Option(min=0)] = 1,
+    holdout_seed: Annotated[int, typer.Option(min=0)] = 2,
+    config: Annotated[Path | None, typer.Option("--config", help="Training config (TOML).")] = None,
+) -> None:
+    """Generate, train, score a held-out portfolio from another seed, and compare with the truth."""
+    with _user_errors():
+        cfg = load_config(config)
+        with _training_progress() as progress:
+            result = workflows.run_demo(
+                root,
+                train_products=train_products,
+                holdout_products=holdout_products,
+                train_seed=train_seed,
+                holdout_seed=holdout_seed,
+                config=cfg,
+                progress=progress,
+            )
+    _print_demo(result)
+    if not all(result.checks().values()):
+        raise typer.Exit(code=1)
+
+
+def _print_demo(result: workflows.DemoResult) -> None:
+    table = Table(
+        title=f"held-out portfolio ({next(iter(result.evaluations.values())).products:,} "
+        f"products) - model {result.model_version}"
+    )
+    for col in (
+        "target",
+        "observed",
+        "AUC",
+        "oracle AUC",
+        "log-loss",
+        "oracle",
+        "excess",
+        "pred/true",
+        "worst category",
+    ):
+        table.add_column(col, justify="right")
+    for target, ev in result.evaluations.items():
+        worst_cat, worst = max(
+            ev.predicted_to_true_by_category.items(),
+            key=lambda kv: abs(kv[1] - 1),
+            default=("-", 1.0),
+        )
+        table.add_row(
+            target,
+            f"{ev.observed_share:.1%}",
+            f"{ev.auc:.4f}",
+            f"{ev.oracle_auc:.4f}",
+            f"{ev.log_loss:.4f}",
+            f"{ev.oracle_log_loss:.4f}",
+            f"{ev.log_loss_excess:+.1%}",
+            f"{ev.predicted_to_true:.3f}",
+            f"{worst_cat} {worst:.3f}",
+        )
+    out.print(table)
+    for check, ok in result.checks().items():
+        out.print(f"  {'[green]PASS[/]' if ok else '[red]FAIL[/]'} {check}")
+    timing = ", ".join(f"{k} {v:.0f}s" for k, v in result.seconds.items())
+    out.print(f"\ntime: {timing}")
+    out.print(
+        f"training data: {result.train_dir}\nheld-out data: {result.holdout_dir}\n"
+        f"model:         {result.model_dir}\nscores:        {result.out_dir / 'scores.csv'}\n"
+        f"evaluation:    {result.out_dir / 'evaluation.json'}"
+    )
+
+
+def main() -> None:
+    """Entry point of the ``riskmodel`` command."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Training configuration: every choice that shapes a model, in one versioned file.
+
+A config is a TOML file (see ``configs/train.toml``); any key left out takes the default below. The
+config used is written into every trained model folder, so a model can always be retrained exactly.
+
+Examples
+--------
+>>> cfg = TrainConfig.from_dict({"seed": 7, "safety": {"num_leaves": 31}})
+>>> cfg.seed, cfg.safety.num_leaves, cfg.performance.num_leaves
+(7, 31, 15)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["BoosterParams", "TrainConfig", "load_config"]
+
+
+@dataclass(frozen=True)
+class BoosterParams:
+    """Hyper-parameters of one frequency model (see ``riskmodel.models.PoissonGBMRegressor``)."""
+
+    learning_rate: float = 0.05
+    max_iter: int = 3000
+    num_leaves: int = 15
+    max_depth: int = -1
+    min_child_samples: int = 50
+    reg_lambda: float = 1.0
+    colsample: float = 0.9
+    max_bin: int = 255
+    early_stopping_rounds: int = 100
+    cat_smooth: float = 10.0
+    min_data_per_group: int = 50
+    monotone_method: str = "intermediate"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train a :class:`~riskmodel.models.RiskModel`.
+
+    Attributes
+    ----------
+    seed : int
+        Seeds the validation split, the category dropout and LightGBM.
+    n_jobs : int
+        Threads for training (LightGBM degrades when oversubscribed: at most the cores you have).
+    validation_fraction : float
+        Share of companies held out for early stopping (all products of a company stay together).
+    category_dropout : float
+        Share of training products whose category (and, separately, zone) is hidden, so the models
+        learn what an unseen category or zone should score (the ``__unknown__`` fallback).
+    handle_unknown : {"fallback", "error"}
+        What scoring does with a category or zone unseen in training.
+    performance, safety : BoosterParams
+        Hyper-parameters of each target's model.
+    limitations : tuple of str
+        Known limitations of the model, recorded by the data scientist for the audit report.
+    """
+
+    seed: int = 0
+    n_jobs: int = 2
+    validation_fraction: float = 0.2
+    category_dropout: float = 0.02
+    handle_unknown: str = "fallback"
+    performance: BoosterParams = field(default_factory=BoosterParams)
+    safety: BoosterParams = field(default_factory=BoosterParams)
+    limitations: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if not (isinstance(self.seed, int) and self.seed >= 0):
+            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+        if not (isinstance(self.n_jobs, int) and self.n_jobs >= 1):
+            raise ValueError(f"n_jobs must be an integer >= 1, got {self.n_jobs!r}")
+        if not 0 < self.validation_fraction < 0.9:
+            raise ValueError(
+                f"validation_fraction must be in (0, 0.9), got {self.validation_fraction!r}"
+            )
+        if not 0 <= self.category_dropout < 0.5:
+            raise ValueError(f"category_dropout must be in [0, 0.5), got {self.category_dropout!r}")
+        if self.handle_unknown not in ("fallback", "error"):
+            raise ValueError(
+                f"handle_unknown must be 'fallback' or 'error', got {self.handle_unknown!r}"
+            )
+
+    def params_for(self, target: str) -> BoosterParams:
+        """The booster parameters of ``target`` (``performance`` or ``safety``)."""
+        return getattr(self, target)
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["limitations"] = list(self.limitations)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        """Build a config from nested dicts, refusing unknown keys."""
+        data = dict(data)
+        _refuse_unknown("config", data, cls)
+        for target in ("performance", "safety"):
+            if target in data:
+                section = dict(data[target])
+                _refuse_unknown(f"config [{target}]", section, BoosterParams)
+                data[target] = BoosterParams(**section)
+        if "limitations" in data:
+            data["limitations"] = tuple(data["limitations"])
+        return cls(**data)
+
+
+def _refuse_unknown(where: str, data: dict, cls) -> None:
+    allowed = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; allowed keys are {sorted(allowed)}")
+
+
+def load_config(path: str | os.PathLike | None) -> TrainConfig:
+    """Read a TOML training config; ``None`` gives the defaults."""
+    if path is None:
+        return TrainConfig()
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {str(path)!r} does not exist")
+    with path.open("rb") as handle:
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML ({exc})") from exc
+    return TrainConfig.from_dict(data)

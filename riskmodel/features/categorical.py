@@ -1,0 +1,110 @@
+"""Category and zone as native categorical features with the categories fixed at training time.
+
+LightGBM reads pandas categoricals by their codes, so the categories must be exactly those seen in
+training, in the same order. A value never seen in training cannot be scored as if it were known:
+it falls back, explicitly and with a logged warning, to the level ``__unknown__``. The models learn
+what ``__unknown__`` means from a random share of training products whose category or zone is
+hidden (``category_dropout`` in the training config), so the fallback scores a product with the
+portfolio-average effect of that column given everything else known about it.
+
+Examples
+--------
+>>> from riskmodel.synthetic import generate_portfolio
+>>> portfolio, _ = generate_portfolio(30, seed=3)
+>>> enc = CategoricalColumns().fit(portfolio)
+>>> enc.transform(portfolio)["zone"].dtype.name
+'category'
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from riskmodel.features.base import PortfolioTransformer
+from riskmodel.features.spec import FeatureSpec
+
+__all__ = ["CategoricalColumns", "UNKNOWN"]
+
+logger = logging.getLogger(__name__)
+
+#: The fallback level of every categorical feature.
+UNKNOWN = "__unknown__"
+
+_DEFINITIONS = {
+    "category": "product category (contract list); a category unseen in training scores as "
+    f"{UNKNOWN}",
+    "zone": "special zone or region of the demonstration; a zone unseen in training scores as "
+    f"{UNKNOWN}",
+}
+
+
+class CategoricalColumns(PortfolioTransformer):
+    """Encode product columns as pandas categoricals with fixed training categories.
+
+    Parameters
+    ----------
+    columns : tuple of str
+        Product columns to encode; each becomes a feature of the same name and input group.
+    handle_unknown : {"fallback", "error"}
+        What to do with a value unseen in training: map it to ``__unknown__`` with a warning, or
+        raise ``ValueError``.
+
+    Attributes
+    ----------
+    categories_ : dict of str to list of str
+        The fixed categories of each column (training values, sorted, then ``__unknown__``).
+    feature_specs_ : list of FeatureSpec
+    """
+
+    def __init__(
+        self, columns: tuple[str, ...] = ("category", "zone"), handle_unknown: str = "fallback"
+    ):
+        self.columns = columns
+        self.handle_unknown = handle_unknown
+
+    def _fit(self, portfolio) -> None:
+        if self.handle_unknown not in ("fallback", "error"):
+            raise ValueError(
+                f"handle_unknown must be 'fallback' or 'error', got {self.handle_unknown!r}"
+            )
+        products = portfolio.products
+        missing = [c for c in self.columns if c not in products.columns]
+        if missing:
+            raise ValueError(
+                f"columns {missing} are not in products (has {list(products.columns)})"
+            )
+        self.categories_ = {
+            col: sorted(set(products[col].dropna().astype(str)) - {UNKNOWN}) + [UNKNOWN]
+            for col in self.columns
+        }
+        self.feature_specs_ = [
+            FeatureSpec(
+                col,
+                col if col in ("category", "zone") else "company",
+                _DEFINITIONS.get(col, f"product column {col}"),
+                kind="categorical",
+            )
+            for col in self.columns
+        ]
+
+    def _transform(self, portfolio) -> pd.DataFrame:
+        products = portfolio.products
+        out = {}
+        for col in self.columns:
+            values = products[col].astype("str")
+            known = values.isin(self.categories_[col][:-1])
+            if not known.all():
+                unseen = sorted(values[~known].dropna().unique().tolist())
+                message = (
+                    f"products.{col}: {int((~known).sum())} product(s) have values unseen in "
+                    f"training {unseen[:10]}; expected one of {self.categories_[col][:-1]}"
+                )
+                if self.handle_unknown == "error":
+                    raise ValueError(message)
+                logger.warning("%s; scored with the fallback level %s", message, UNKNOWN)
+            out[col] = pd.Categorical(
+                values.where(known, UNKNOWN), categories=self.categories_[col]
+            )
+        return pd.DataFrame(out)

@@ -1,0 +1,267 @@
+"""Test-result features: what the laboratory record says about a product.
+
+Per test kind: tests passed, tests failed, and the share of the standards tested whose most recent
+test failed. Per family of kinds (safety-related: safety, biocompatibility, cybersecurity;
+performance-related: performance, software, environmental, emc): the worst severity among the most
+recent tests of its standards, critical failures ever, standards whose most recent test failed
+(*unresolved*), the thinnest normalised margin to a limit in the most recent measured test of each
+standard, and the standards the category is expected to meet that have no passing result on file.
+Finally the share of passed tests done by accredited laboratories.
+
+"Most recent" matters: a failure fixed and passed on retest stays on file (it counts as failed, and
+as a critical failure if it was one) but is no longer unresolved, no longer sets the worst current
+severity, and its margin is the retest's. The features are
+built so that adding a failed test can only move them towards more risk (or leave them): together
+with the models' monotone constraints this guarantees that a failed test never lowers a risk.
+
+Examples
+--------
+>>> from riskmodel.synthetic import generate_portfolio
+>>> portfolio, _ = generate_portfolio(20, seed=3)
+>>> features = LabTestFeatures().fit_transform(portfolio)
+>>> bool((features["tests_safety_failed"] >= 0).all())
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from riskmodel.contract import TEST_KINDS
+from riskmodel.features.base import PortfolioTransformer
+from riskmodel.features.spec import FeatureSpec
+from riskmodel.reference import FAMILIES, STANDARDS_CATALOGUE, TEST_KIND_FAMILY, normalise_standard
+
+__all__ = ["LabTestFeatures", "normalised_margin"]
+
+_BOTH_UP = {"performance": 1, "safety": 1}
+_BOTH_DOWN = {"performance": -1, "safety": -1}
+#: A failure without a recorded severity counts as major (the conservative reading); a conditional
+#: pass without one as minor.
+_SEVERITY_RANK = {"minor": 1, "major": 2, "critical": 3}
+_OUTCOME_ORDER = {"pass": 0, "conditional": 1, "fail": 2}
+
+
+def normalised_margin(measured, limit, higher_is_better) -> np.ndarray:
+    """Distance from a measurement to its limit, as a fraction of the limit.
+
+    Positive on the good side of the limit, negative beyond it; missing where there is no
+    measurement or the limit is zero.
+
+    Examples
+    --------
+    >>> normalised_margin([110.0, 90.0], [100.0, 100.0], [True, False]).tolist()
+    [0.1, 0.1]
+    """
+    measured = np.asarray(measured, dtype=float)
+    limit = np.asarray(limit, dtype=float)
+    hib = np.asarray(higher_is_better, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        margin = np.where(hib, measured - limit, limit - measured) / np.abs(limit)
+    return np.where(np.isfinite(margin), margin, np.nan)
+
+
+def _map_values(series: pd.Series, mapping) -> np.ndarray:
+    """``series.map(mapping)`` computed once per distinct value (tables have millions of rows but
+    only a few distinct kinds, outcomes or standards)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    lookup = np.array(
+        [mapping(u) if callable(mapping) else mapping.get(u) for u in uniques] + [None],
+        dtype=object,
+    )
+    return lookup[codes]
+
+
+def _family_label(family: str) -> str:
+    return f"{family}_related"
+
+
+class LabTestFeatures(PortfolioTransformer):
+    """Aggregate ``test_results`` to one row of features per product.
+
+    Attributes
+    ----------
+    expected_ : dict of str to list of [str, str]
+        For each category, the normalised expected standards and their family, copied from
+        :data:`riskmodel.reference.STANDARDS_CATALOGUE` at fit time.
+    feature_specs_ : list of FeatureSpec
+    """
+
+    def _fit(self, portfolio) -> None:
+        self.expected_ = {
+            cat: [[normalise_standard(s.name), TEST_KIND_FAMILY[s.kind]] for s in standards]
+            for cat, standards in STANDARDS_CATALOGUE.items()
+        }
+        specs = []
+        for kind in TEST_KINDS:
+            specs += [
+                FeatureSpec(
+                    f"tests_{kind}_passed",
+                    "tests",
+                    f"number of {kind} tests passed outright",
+                    monotone=_BOTH_DOWN,
+                ),
+                FeatureSpec(
+                    f"tests_{kind}_failed",
+                    "tests",
+                    f"number of {kind} tests failed",
+                    monotone=_BOTH_UP,
+                ),
+                FeatureSpec(
+                    f"tests_{kind}_failing_share",
+                    "tests",
+                    f"share of the {kind} standards tested whose most recent test failed "
+                    "(missing when none was tested)",
+                    monotone=_BOTH_UP,
+                ),
+            ]
+        for family in FAMILIES:
+            label = _family_label(family)
+            kinds = ", ".join(k for k, f in TEST_KIND_FAMILY.items() if f == family)
+            specs += [
+                FeatureSpec(
+                    f"tests_{label}_worst_severity",
+                    "tests",
+                    f"worst severity among the most recent tests of the {kinds} standards "
+                    "(0 none, 1 minor, 2 major, 3 critical)",
+                    monotone=_BOTH_UP,
+                ),
+                FeatureSpec(
+                    f"tests_{label}_critical_failures",
+                    "tests",
+                    f"number of {kinds} tests failed with critical severity",
+                    monotone=_BOTH_UP,
+                ),
+                FeatureSpec(
+                    f"tests_{label}_unresolved",
+                    "tests",
+                    f"number of {kinds} standards whose most recent test failed",
+                    monotone=_BOTH_UP,
+                ),
+                FeatureSpec(
+                    f"tests_{label}_min_margin",
+                    "tests",
+                    f"thinnest margin to a limit in the most recent measured test of each "
+                    f"{kinds} standard, as a fraction of the limit (negative beyond it; "
+                    "missing when none)",
+                    monotone=_BOTH_DOWN,
+                ),
+                FeatureSpec(
+                    f"tests_{label}_expected_missing",
+                    "tests",
+                    f"{kinds} standards the category is expected to meet with no passed or "
+                    "conditional test on file",
+                    monotone=_BOTH_UP,
+                ),
+            ]
+        specs.append(
+            FeatureSpec(
+                "tests_accredited_share",
+                "tests",
+                "share of passed tests done by accredited laboratories "
+                "(missing when no test passed)",
+            )
+        )
+        self.feature_specs_ = specs
+
+    def _transform(self, portfolio) -> pd.DataFrame:
+        products, tests = portfolio.products, portfolio.test_results
+        n = len(products)
+        pos_all = pd.Index(products["product_id"]).get_indexer(tests["product_id"])
+        t = tests[pos_all >= 0]
+        pos = pos_all[pos_all >= 0]
+        kind = t["test_kind"].to_numpy(dtype=object)
+        outcome = t["outcome"].to_numpy(dtype=object)
+        passed, failed = outcome == "pass", outcome == "fail"
+        family = _map_values(t["test_kind"], TEST_KIND_FAMILY)
+
+        def count(mask) -> np.ndarray:
+            return np.bincount(pos[mask], minlength=n).astype("float64")
+
+        std = _map_values(t["standard"], normalise_standard)
+        latest = self._latest(pos, std, t["test_date"].to_numpy(), outcome)
+        out: dict[str, np.ndarray] = {}
+        for k in TEST_KINDS:
+            of_kind = kind == k
+            tested = count(of_kind & latest)
+            out[f"tests_{k}_passed"] = count(of_kind & passed)
+            out[f"tests_{k}_failed"] = count(of_kind & failed)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[f"tests_{k}_failing_share"] = np.where(
+                    tested > 0, count(of_kind & latest & failed) / tested, np.nan
+                )
+
+        severity = _map_values(t["severity"], _SEVERITY_RANK).astype("float64")
+        severity = np.where(np.isnan(severity), np.where(failed, 2.0, 1.0), severity)
+        severity = np.where(passed, 0.0, severity)
+        margin = normalised_margin(
+            t["measured_value"].to_numpy(dtype="float64", na_value=np.nan),
+            t["limit_value"].to_numpy(dtype="float64", na_value=np.nan),
+            t["higher_is_better"].fillna(True).to_numpy(dtype=bool),
+        )
+        missing = self._expected_missing(products, pos, std, outcome)
+
+        for fam in FAMILIES:
+            label = _family_label(fam)
+            in_fam = family == fam
+            worst = np.zeros(n)
+            np.maximum.at(worst, pos[in_fam & latest], severity[in_fam & latest])
+            out[f"tests_{label}_worst_severity"] = worst
+            out[f"tests_{label}_critical_failures"] = count(in_fam & failed & (severity == 3))
+            out[f"tests_{label}_unresolved"] = count(in_fam & latest & failed)
+            low = np.full(n, np.inf)
+            measured = in_fam & latest & ~np.isnan(margin)
+            np.minimum.at(low, pos[measured], margin[measured])
+            out[f"tests_{label}_min_margin"] = np.where(np.isinf(low), np.nan, low)
+            out[f"tests_{label}_expected_missing"] = missing[fam]
+
+        accredited = t["lab_accredited"].fillna(False).to_numpy(dtype=bool)
+        n_passed = count(passed)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["tests_accredited_share"] = np.where(
+                n_passed > 0, count(passed & accredited) / n_passed, np.nan
+            )
+        return pd.DataFrame(out)
+
+    @staticmethod
+    def _latest(pos, std, dates, outcome) -> np.ndarray:
+        """True on the rows that are the most recent test of their (product, standard).
+
+        On a tie of dates the worse outcome counts as the later one (the conservative reading).
+        """
+        order = pd.DataFrame(
+            {
+                "pos": pos,
+                "std": std,
+                "date": dates,
+                "rank": _map_values(pd.Series(outcome), _OUTCOME_ORDER),
+            }
+        )
+        last = (
+            order.sort_values(["pos", "std", "date", "rank"], kind="stable")
+            .drop_duplicates(["pos", "std"], keep="last")
+            .index.to_numpy()
+        )
+        flag = np.zeros(len(pos), dtype=bool)
+        flag[last] = True
+        return flag
+
+    def _expected_missing(self, products, pos, std, outcome) -> dict[str, np.ndarray]:
+        n = len(products)
+        expected = pd.DataFrame(
+            [(cat, name, fam) for cat, items in self.expected_.items() for name, fam in items],
+            columns=["category", "std", "family"],
+        ).drop_duplicates(["category", "std"])
+        wanted = pd.DataFrame(
+            {"pos": np.arange(n), "category": products["category"].astype(str).to_numpy()}
+        ).merge(expected, on="category")
+        on_file = pd.DataFrame({"pos": pos, "std": std})[outcome != "fail"].drop_duplicates()
+        merged = wanted.merge(on_file, on=["pos", "std"], how="left", indicator=True)
+        lacking = merged[merged["_merge"] == "left_only"]
+        return {
+            fam: np.bincount(
+                lacking.loc[lacking["family"] == fam, "pos"].to_numpy(dtype=int), minlength=n
+            ).astype("float64")
+            for fam in FAMILIES
+        }

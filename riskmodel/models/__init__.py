@@ -1,0 +1,6 @@
+"""Models: the Poisson frequency core and the two-target risk model built on it."""
+
+from riskmodel.models.poisson_gbm import PoissonGBMRegressor
+from riskmodel.models.risk_model import RiskModel
+
+__all__ = ["PoissonGBMRegressor", "RiskModel"]

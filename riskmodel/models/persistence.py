@@ -1,0 +1,143 @@
+"""Save and load a trained :class:`RiskModel` as a self-contained folder, without pickle.
+
+A model folder holds:
+
+- ``manifest.json``: format version, model version, creation time, riskmodel version, training
+  summary, and the SHA-256 of every other file;
+- ``config.json``: the training configuration;
+- ``features.json``: the fitted feature pipeline and the specification of every feature;
+- ``<target>.lgb.txt``: the trees of each target in LightGBM's text format;
+- ``<target>.json``: the frequency model's parameters, intercept and categories.
+
+Loading verifies every checksum first and refuses a folder whose files were altered, added to the
+manifest's list or removed. Nothing is ever unpickled: JSON and LightGBM's text format only.
+
+Examples
+--------
+>>> import tempfile
+>>> from riskmodel.synthetic import generate_portfolio
+>>> from riskmodel.config import TrainConfig
+>>> from riskmodel.models import RiskModel
+>>> train, _ = generate_portfolio(1500, seed=1)
+>>> model = RiskModel(TrainConfig(n_jobs=1)).fit(train)
+>>> folder = tempfile.mkdtemp()
+>>> _ = save_model(model, folder)
+>>> load_model(folder).version_ == model.version_
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from riskmodel import __version__
+from riskmodel.config import TrainConfig
+from riskmodel.contract import CONTRACT_VERSION, TARGETS
+from riskmodel.features import feature_specs, pipeline_from_state, pipeline_state
+from riskmodel.models.poisson_gbm import PoissonGBMRegressor
+from riskmodel.models.risk_model import RiskModel
+
+__all__ = ["save_model", "load_model", "ModelIntegrityError", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class ModelIntegrityError(ValueError):
+    """A model folder is incomplete or was altered after training."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def save_model(model: RiskModel, folder: str | os.PathLike) -> Path:
+    """Write a fitted model to ``folder`` (created if needed) and return the folder's path."""
+    if not hasattr(model, "models_"):
+        raise ValueError("cannot save an unfitted RiskModel: call fit() first")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "config.json": json.dumps(model.config.to_dict(), indent=2, sort_keys=True),
+        "features.json": json.dumps(
+            pipeline_state(model.pipeline_), indent=1, sort_keys=True, default=str
+        ),
+    }
+    for target in TARGETS:
+        meta, text = model.models_[target].to_state()
+        files[f"{target}.json"] = json.dumps(meta, indent=2, sort_keys=True)
+        files[f"{target}.lgb.txt"] = text
+    for name, text in files.items():
+        _write_text(folder / name, text)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "contract_version": CONTRACT_VERSION,
+        "model_version": model.version_,
+        "riskmodel_version": __version__,
+        "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "targets": list(TARGETS),
+        "training": model.training_,
+        "files": {name: _sha256(folder / name) for name in sorted(files)},
+    }
+    _write_text(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
+    return folder
+
+
+def read_manifest(folder: str | os.PathLike) -> dict:
+    """The manifest of a model folder, after checking that every file matches its checksum."""
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise ModelIntegrityError(f"{str(folder)!r} is not a riskmodel model folder: no {MANIFEST}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelIntegrityError(f"{path}: manifest is not valid JSON ({exc})") from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelIntegrityError(
+            f"{path}: model format {manifest.get('format_version')!r} is not "
+            f"supported by this riskmodel (expects {FORMAT_VERSION})"
+        )
+    problems = []
+    for name, digest in manifest.get("files", {}).items():
+        file = folder / name
+        if not file.is_file():
+            problems.append(f"{name} is missing")
+        elif _sha256(file) != digest:
+            problems.append(f"{name} was altered after training (checksum differs)")
+    if problems:
+        raise ModelIntegrityError(
+            f"model folder {str(folder)!r} failed verification: "
+            + "; ".join(problems)
+            + ". Retrain or restore the folder."
+        )
+    return manifest
+
+
+def load_model(folder: str | os.PathLike) -> RiskModel:
+    """Load a model folder written by :func:`save_model`, verifying its checksums first."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    config = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
+    model = RiskModel(config)
+    model.pipeline_ = pipeline_from_state(json.loads((folder / "features.json").read_text()))
+    model.feature_specs_ = feature_specs(model.pipeline_)
+    model.models_ = {}
+    for target in TARGETS:
+        meta = json.loads((folder / f"{target}.json").read_text())
+        text = (folder / f"{target}.lgb.txt").read_text()
+        model.models_[target] = PoissonGBMRegressor.from_state(meta, text)
+    model.training_ = manifest["training"]
+    model.version_ = manifest["model_version"]
+    model.manifest_ = manifest
+    return model

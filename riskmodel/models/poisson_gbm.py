@@ -1,0 +1,552 @@
+"""A gradient-boosted Poisson frequency model with an exposure offset, on LightGBM.
+
+This is riskmodel's modelling core. It knows nothing about products: give it a feature table, claim
+counts and exposures, and it estimates the expected number of claims per unit of exposure,
+
+    E[count] = exposure * exp(intercept_ + F(x)),
+
+where ``F`` is a sum of trees fitted with LightGBM's Poisson objective and ``log(exposure)`` enters
+as a fixed offset. Monotone constraints fix the direction of a feature's effect where it is known.
+Early stopping picks the number of trees on a validation split; the final model is then refitted on
+all rows with that number of trees (``refit_full``). Training is deterministic for a given
+``random_state`` and ``n_jobs``.
+
+It works on any claim-frequency table, e.g. freMTPL2 (see ``scripts/bench_fremtpl2.py``).
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> X = pd.DataFrame({"age": rng.uniform(18, 80, 2000)})
+>>> exposure = rng.uniform(0.1, 1.0, 2000)
+>>> y = rng.poisson(exposure * np.exp(-2 + 0.02 * (X["age"] - 50)))
+>>> model = PoissonGBMRegressor(max_iter=50, monotone_constraints={"age": 1}).fit(
+...     X, y, exposure=exposure)
+>>> bool(model.predict(pd.DataFrame({"age": [70.0]}))[0]
+...      >= model.predict(pd.DataFrame({"age": [20.0]}))[0])
+True
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import d2_tweedie_score
+from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+__all__ = ["PoissonGBMRegressor"]
+
+STATE_VERSION = 1
+
+
+def _check_number(
+    name, value, *, low=None, high=None, low_open=False, integer=False, allow_none=False
+):
+    """Raise ValueError naming the parameter, its allowed range and the value received."""
+    if value is None and allow_none:
+        return
+    kind = numbers.Integral if integer else numbers.Real
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        lo = "" if low is None else (f"> {low}" if low_open else f">= {low}")
+        hi = "" if high is None else f"<= {high}"
+        rng = " and ".join(p for p in (lo, hi) if p)
+        what = "an integer" if integer else "a number"
+        none = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be {what} {rng}{none}, got {value!r}")
+
+
+def _as_1d(name: str, values, n: int, *, default: float | None = None) -> np.ndarray:
+    if values is None:
+        return np.full(n, default, dtype="float64")
+    arr = np.asarray(values, dtype="float64").reshape(-1)
+    if arr.shape[0] != n:
+        raise ValueError(f"{name} has {arr.shape[0]} values but X has {n} rows")
+    return arr
+
+
+class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
+    """Poisson gradient boosting with a log-exposure offset.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.05
+        Shrinkage of each tree, in (0, 1].
+    max_iter : int, default=2000
+        Maximum number of trees, >= 1.
+    num_leaves : int, default=15
+        Maximum leaves per tree, >= 2.
+    max_depth : int, default=-1
+        Maximum tree depth; -1 for no limit.
+    min_child_samples : int, default=50
+        Minimum rows in a leaf.
+    reg_lambda : float, default=1.0
+        L2 penalty on leaf values.
+    colsample : float, default=0.9
+        Share of features considered per tree, in (0, 1].
+    max_bin : int, default=255
+        Histogram bins per numeric feature.
+    monotone_constraints : dict of str to int, or sequence of int, optional
+        Direction of each feature's effect (+1 increasing, -1 decreasing, 0 free); a dict is keyed
+        by column name and may leave features out.
+    monotone_method : {"basic", "intermediate", "advanced"}, default="intermediate"
+        LightGBM's method for enforcing the constraints.
+    early_stopping_rounds : int or None, default=100
+        Stop when the validation Poisson deviance has not improved for this many trees.
+    validation_fraction : float, default=0.2
+        Share of rows held out for early stopping when no ``eval_set`` is given, in (0, 1).
+    refit_full : bool, default=True
+        After early stopping, refit on all rows with the chosen number of trees.
+    cat_smooth : float, default=10.0
+        Smoothing of categorical splits.
+    min_data_per_group : int, default=50
+        Minimum rows per category in a categorical split.
+    random_state : int, default=0
+        Seed for the validation split and LightGBM.
+    n_jobs : int, default=2
+        Threads LightGBM uses (for training and prediction).
+
+    Attributes
+    ----------
+    booster_ : lightgbm.Booster
+        The fitted trees.
+    intercept_ : float
+        Log of the overall claim frequency per unit of exposure on the training rows.
+    feature_names_in_ : ndarray of str
+        Column names seen in fit (only when X was a DataFrame).
+    columns_ : list of str
+        Column names used internally (``x0``, ``x1``, ... for arrays).
+    categories_ : dict of str to list
+        Categories of each categorical column seen in fit.
+    best_iteration_ : int
+        Number of trees chosen by early stopping (``max_iter`` without it).
+    n_iter_ : int
+        Number of trees in ``booster_``.
+    validation_deviance_ : list of float
+        Mean Poisson deviance on the validation rows after each tree (empty without validation).
+    """
+
+    def __init__(
+        self,
+        *,
+        learning_rate: float = 0.05,
+        max_iter: int = 2000,
+        num_leaves: int = 15,
+        max_depth: int = -1,
+        min_child_samples: int = 50,
+        reg_lambda: float = 1.0,
+        colsample: float = 0.9,
+        max_bin: int = 255,
+        monotone_constraints: Mapping[str, int] | Sequence[int] | None = None,
+        monotone_method: str = "intermediate",
+        early_stopping_rounds: int | None = 100,
+        validation_fraction: float = 0.2,
+        refit_full: bool = True,
+        cat_smooth: float = 10.0,
+        min_data_per_group: int = 50,
+        random_state: int = 0,
+        n_jobs: int = 2,
+    ):
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.reg_lambda = reg_lambda
+        self.colsample = colsample
+        self.max_bin = max_bin
+        self.monotone_constraints = monotone_constraints
+        self.monotone_method = monotone_method
+        self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
+        self.refit_full = refit_full
+        self.cat_smooth = cat_smooth
+        self.min_data_per_group = min_data_per_group
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        _check_number("learning_rate", self.learning_rate, low=0, high=1, low_open=True)
+        _check_number("max_iter", self.max_iter, low=1, integer=True)
+        _check_number("num_leaves", self.num_leaves, low=2, integer=True)
+        _check_number("max_depth", self.max_depth, low=-1, integer=True)
+        _check_number("min_child_samples", self.min_child_samples, low=1, integer=True)
+        _check_number("reg_lambda", self.reg_lambda, low=0)
+        _check_number("colsample", self.colsample, low=0, high=1, low_open=True)
+        _check_number("max_bin", self.max_bin, low=2, integer=True)
+        _check_number(
+            "early_stopping_rounds",
+            self.early_stopping_rounds,
+            low=1,
+            integer=True,
+            allow_none=True,
+        )
+        _check_number(
+            "validation_fraction", self.validation_fraction, low=0, high=0.9, low_open=True
+        )
+        _check_number("cat_smooth", self.cat_smooth, low=0)
+        _check_number("min_data_per_group", self.min_data_per_group, low=1, integer=True)
+        _check_number("random_state", self.random_state, low=0, integer=True)
+        _check_number("n_jobs", self.n_jobs, low=1, integer=True)
+        if self.monotone_method not in ("basic", "intermediate", "advanced"):
+            raise ValueError(
+                "monotone_method must be 'basic', 'intermediate' or 'advanced', got "
+                f"{self.monotone_method!r}"
+            )
+
+    def _as_frame(self, X, *, fitting: bool) -> pd.DataFrame:
+        """X as a DataFrame with the fit's columns; arrays get scikit-learn's standard checks."""
+        if not isinstance(X, pd.DataFrame):
+            arr = validate_data(
+                self, X, reset=fitting, ensure_all_finite="allow-nan", dtype="numeric"
+            )
+            frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+        else:
+            frame = X
+            if not all(isinstance(c, str) for c in frame.columns):
+                frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+            if frame.shape[0] == 0 or frame.shape[1] == 0:
+                raise ValueError(
+                    f"X is empty (shape {frame.shape}): need at least one row and one column"
+                )
+            bad = [
+                c
+                for c in frame.columns
+                if not (
+                    isinstance(frame[c].dtype, pd.CategoricalDtype)
+                    or pd.api.types.is_numeric_dtype(frame[c])
+                    or pd.api.types.is_bool_dtype(frame[c])
+                )
+            ]
+            if bad:
+                raise ValueError(
+                    f"columns {bad} are neither numeric nor categorical; cast text "
+                    "columns to pandas 'category' with fixed categories"
+                )
+            if fitting:
+                self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+                self.n_features_in_ = frame.shape[1]
+        if fitting:
+            return frame
+        expected = list(self.columns_)
+        if list(frame.columns) != expected:
+            missing = [c for c in expected if c not in frame.columns]
+            extra = [c for c in frame.columns if c not in expected]
+            if missing or extra:
+                raise ValueError(
+                    f"X does not have the columns seen in fit: missing {missing}, "
+                    f"unexpected {extra}"
+                )
+            frame = frame[expected]
+        for col, cats in self.categories_.items():
+            dtype = frame[col].dtype
+            if not isinstance(dtype, pd.CategoricalDtype) or list(dtype.categories) != list(cats):
+                if not isinstance(dtype, pd.CategoricalDtype):
+                    raise ValueError(f"column {col!r} must be categorical as in fit, got {dtype}")
+                values = frame[col].astype("object")
+                unseen = sorted(set(values.dropna()) - set(cats), key=str)
+                if unseen:
+                    raise ValueError(
+                        f"column {col!r} has categories unseen in fit: {unseen[:10]} "
+                        f"(known: {list(cats)[:20]})"
+                    )
+                frame = frame.assign(**{col: pd.Categorical(values, categories=cats)})
+        return frame
+
+    def _lgb_params(self, monotone: list[int]) -> dict:
+        return {
+            "objective": "poisson",
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
+            "min_data_in_leaf": self.min_child_samples,
+            "lambda_l2": self.reg_lambda,
+            "feature_fraction": self.colsample,
+            "max_bin": self.max_bin,
+            "monotone_constraints": monotone,
+            "monotone_constraints_method": self.monotone_method,
+            "cat_smooth": self.cat_smooth,
+            "min_data_per_group": self.min_data_per_group,
+            "max_cat_to_onehot": 4,
+            "seed": self.random_state,
+            "deterministic": True,
+            "force_row_wise": True,
+            "num_threads": self.n_jobs,
+            "verbosity": -1,
+            "metric": "poisson",
+        }
+
+    def _monotone_list(self, columns: list[str]) -> list[int]:
+        spec = self.monotone_constraints
+        if spec is None:
+            return [0] * len(columns)
+        if isinstance(spec, Mapping):
+            unknown = [k for k in spec if k not in columns]
+            if unknown:
+                raise ValueError(f"monotone_constraints names columns not in X: {unknown}")
+            values = [int(spec.get(c, 0)) for c in columns]
+        else:
+            values = [int(v) for v in spec]
+            if len(values) != len(columns):
+                raise ValueError(
+                    f"monotone_constraints has {len(values)} entries but X has "
+                    f"{len(columns)} columns"
+                )
+        if any(v not in (-1, 0, 1) for v in values):
+            raise ValueError(f"monotone_constraints values must be -1, 0 or 1, got {values}")
+        return values
+
+    # ------------------------------------------------------------------------------- fit
+    def fit(
+        self,
+        X,
+        y,
+        *,
+        exposure=None,
+        sample_weight=None,
+        groups=None,
+        eval_set=None,
+        callbacks: Sequence[Callable] | None = None,
+    ) -> PoissonGBMRegressor:
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n, p)
+            Features; categorical columns must have pandas ``category`` dtype.
+        y : array of shape (n,)
+            Claim counts (non-negative; fractional values are allowed).
+        exposure : array of shape (n,), optional
+            Exposure of each row (> 0), e.g. policy-years; default 1.
+        sample_weight : array of shape (n,), optional
+            Row weights (>= 0).
+        groups : array of shape (n,), optional
+            Group labels: rows of one group stay on the same side of the validation split.
+        eval_set : tuple (X_val, y_val, exposure_val), optional
+            Validation data for early stopping, instead of an internal split.
+        callbacks : list of callable, optional
+            LightGBM callbacks (e.g. progress reporting).
+        """
+        self._check_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        frame = self._as_frame(X, fitting=True)
+        n = len(frame)
+        if n < 2:
+            raise ValueError(f"X must have at least 2 rows, got {n} sample")
+        y = column_or_1d(
+            np.asarray(y, dtype="float64") if not hasattr(y, "dtype") else y,
+            warn=True,
+            dtype="float64",
+        )
+        y = _as_1d("y", y, n)
+        exposure = _as_1d("exposure", exposure, n, default=1.0)
+        weight = _as_1d("sample_weight", sample_weight, n, default=1.0)
+        if not np.all(np.isfinite(y)) or np.any(y < 0):
+            bad = int(np.flatnonzero(~np.isfinite(y) | (y < 0))[0])
+            raise ValueError(f"y must be finite counts >= 0; row {bad} has {y[bad]!r}")
+        if not np.all(np.isfinite(exposure)) or np.any(exposure <= 0):
+            bad = int(np.flatnonzero(~np.isfinite(exposure) | (exposure <= 0))[0])
+            raise ValueError(f"exposure must be finite and > 0; row {bad} has {exposure[bad]!r}")
+        if not np.all(np.isfinite(weight)) or np.any(weight < 0) or weight.sum() <= 0:
+            raise ValueError("sample_weight must be finite, >= 0 and not all zero")
+
+        self.columns_ = [str(c) for c in frame.columns]
+        self.categories_ = {
+            c: frame[c].cat.categories.tolist()
+            for c in frame.columns
+            if isinstance(frame[c].dtype, pd.CategoricalDtype)
+        }
+        cat_cols = list(self.categories_)
+        params = self._lgb_params(self._monotone_list(list(frame.columns)))
+
+        train_idx, valid = np.arange(n), None
+        if self.early_stopping_rounds is not None:
+            if eval_set is not None:
+                Xv, yv, ev = eval_set
+                fv = self._as_frame(Xv, fitting=True)
+                valid = (
+                    fv,
+                    _as_1d("y_val", yv, len(fv)),
+                    _as_1d("exposure_val", ev, len(fv), default=1.0),
+                    np.ones(len(fv)),
+                )
+            else:
+                splitter = (GroupShuffleSplit if groups is not None else ShuffleSplit)(
+                    n_splits=1, test_size=self.validation_fraction, random_state=self.random_state
+                )
+                train_idx, valid_idx = next(splitter.split(np.zeros(n), groups=groups))
+                train_idx, valid_idx = np.sort(train_idx), np.sort(valid_idx)
+                valid = (
+                    frame.iloc[valid_idx],
+                    y[valid_idx],
+                    exposure[valid_idx],
+                    weight[valid_idx],
+                )
+
+        booster, intercept, evals = self._train(
+            frame.iloc[train_idx],
+            y[train_idx],
+            exposure[train_idx],
+            weight[train_idx],
+            params,
+            cat_cols,
+            self.max_iter,
+            valid,
+            callbacks,
+        )
+        self.best_iteration_ = booster.best_iteration if valid is not None else self.max_iter
+        self.best_iteration_ = max(1, int(self.best_iteration_ or booster.current_iteration()))
+        self.validation_deviance_ = [float(v) for v in evals.get("valid", {}).get("poisson", [])]
+        if valid is not None and eval_set is None and self.refit_full:
+            booster, intercept, _ = self._train(
+                frame, y, exposure, weight, params, cat_cols, self.best_iteration_, None, callbacks
+            )
+        elif valid is not None:
+            booster = lgb.Booster(
+                model_str=booster.model_to_string(num_iteration=self.best_iteration_)
+            )
+        self.booster_ = booster
+        self.intercept_ = intercept
+        self.n_iter_ = int(booster.num_trees())
+        return self
+
+    def _train(self, frame, y, exposure, weight, params, cat_cols, rounds, valid, callbacks):
+        claims = float(np.sum(weight * y))
+        if claims <= 0:
+            raise ValueError(
+                "the training rows have no claims at all: a frequency model needs at least one"
+            )
+        intercept = float(np.log(claims / np.sum(weight * exposure)))
+        train = lgb.Dataset(
+            frame,
+            label=y,
+            weight=weight,
+            init_score=intercept + np.log(exposure),
+            categorical_feature=cat_cols or "auto",
+            free_raw_data=True,
+            params={"max_bin": params["max_bin"], "verbosity": -1},
+        )
+        evals: dict = {}
+        cbs = list(callbacks or [])
+        valid_sets, names = [], []
+        if valid is not None:
+            fv, yv, ev, wv = valid
+            valid_sets = [
+                lgb.Dataset(
+                    fv,
+                    label=yv,
+                    weight=wv,
+                    init_score=intercept + np.log(ev),
+                    reference=train,
+                    categorical_feature=cat_cols or "auto",
+                )
+            ]
+            names = ["valid"]
+            cbs += [
+                lgb.early_stopping(self.early_stopping_rounds, verbose=False),
+                lgb.record_evaluation(evals),
+            ]
+        booster = lgb.train(
+            params,
+            train,
+            num_boost_round=rounds,
+            valid_sets=valid_sets,
+            valid_names=names,
+            callbacks=cbs,
+        )
+        return booster, intercept, evals
+
+    # --------------------------------------------------------------------------- predict
+    def predict_raw(self, X, *, exposure=None, n_jobs: int | None = None) -> np.ndarray:
+        """Log of the expected count: ``intercept_ + log(exposure) + F(x)``.
+
+        ``n_jobs`` overrides the thread count for this call (1 suits single requests).
+        """
+        check_is_fitted(self, "booster_")
+        frame = self._as_frame(X, fitting=False)
+        exposure = _as_1d("exposure", exposure, len(frame), default=1.0)
+        if not np.all(np.isfinite(exposure)) or np.any(exposure <= 0):
+            raise ValueError("exposure must be finite and > 0")
+        if len(frame) == 0:
+            return np.zeros(0)
+        threads = self.n_jobs if n_jobs is None else n_jobs
+        trees = self.booster_.predict(frame, raw_score=True, num_threads=threads)
+        return self.intercept_ + np.log(exposure) + trees
+
+    def predict(self, X, *, exposure=None, n_jobs: int | None = None) -> np.ndarray:
+        """Expected number of claims for the given exposure (default 1: the rate)."""
+        return np.exp(self.predict_raw(X, exposure=exposure, n_jobs=n_jobs))
+
+    def predict_probability(self, X, *, exposure=None, n_jobs: int | None = None) -> np.ndarray:
+        """Probability of at least one claim, ``1 - exp(-expected count)``."""
+        return -np.expm1(-self.predict(X, exposure=exposure, n_jobs=n_jobs))
+
+    def score(self, X, y, sample_weight=None, *, exposure=None) -> float:
+        """D^2: the share of Poisson deviance explained, relative to the mean of ``y``."""
+        mean = self.predict(X, exposure=exposure)
+        return float(d2_tweedie_score(y, mean, sample_weight=sample_weight, power=1))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = True
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        return tags
+
+    # ------------------------------------------------------------------------- persistence
+    def to_state(self) -> tuple[dict, str]:
+        """The fitted model as JSON-compatible metadata and LightGBM's text format."""
+        check_is_fitted(self, "booster_")
+        meta = {
+            "version": STATE_VERSION,
+            "params": self.get_params(),
+            "intercept_": self.intercept_,
+            "columns_": self.columns_,
+            "feature_names_in_": (
+                None
+                if not hasattr(self, "feature_names_in_")
+                else [str(c) for c in self.feature_names_in_]
+            ),
+            "categories_": {k: pd.Index(cats).tolist() for k, cats in self.categories_.items()},
+            "best_iteration_": self.best_iteration_,
+            "n_iter_": self.n_iter_,
+            "validation_deviance_": self.validation_deviance_,
+        }
+        json.dumps(meta)  # fail here, not later, if something is not serialisable
+        return meta, self.booster_.model_to_string()
+
+    @classmethod
+    def from_state(cls, meta: dict, model_text: str) -> PoissonGBMRegressor:
+        """Rebuild a fitted model from :meth:`to_state` output."""
+        if meta.get("version") != STATE_VERSION:
+            raise ValueError(
+                f"model state version {meta.get('version')!r} is not supported "
+                f"(expected {STATE_VERSION})"
+            )
+        est = cls(**meta["params"])
+        est.booster_ = lgb.Booster(model_str=model_text)
+        est.intercept_ = float(meta["intercept_"])
+        est.columns_ = list(meta["columns_"])
+        if meta["feature_names_in_"] is not None:
+            est.feature_names_in_ = np.asarray(meta["feature_names_in_"], dtype=object)
+        est.n_features_in_ = len(est.columns_)
+        est.categories_ = {k: list(v) for k, v in meta["categories_"].items()}
+        est.best_iteration_ = int(meta["best_iteration_"])
+        est.n_iter_ = int(meta["n_iter_"])
+        est.validation_deviance_ = list(meta["validation_deviance_"])
+        return est

@@ -1,0 +1,200 @@
+"""The risk model: the feature pipeline and one Poisson frequency model per target.
+
+For each product and each target (performance, safety) it estimates the expected number of incidents
+in the coverage period,
+
+    expected = units_deployed * demo_months / 12 * exp(intercept + F_target(features)),
+
+and the risk, the probability of at least one incident, ``1 - exp(-expected)``.
+
+Examples
+--------
+>>> from riskmodel.synthetic import generate_portfolio
+>>> train, _ = generate_portfolio(1500, seed=1)
+>>> from riskmodel.config import TrainConfig
+>>> model = RiskModel(TrainConfig(n_jobs=1)).fit(train)
+>>> scores = model.predict(train)
+>>> bool(scores["safety_risk"].between(0, 1).all())
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from riskmodel import __version__
+from riskmodel.config import TrainConfig
+from riskmodel.contract import TARGETS
+from riskmodel.features import UNKNOWN, feature_specs, make_feature_pipeline, pipeline_state
+from riskmodel.features.spec import FeatureSpec
+from riskmodel.models.poisson_gbm import PoissonGBMRegressor
+from riskmodel.portfolio import Portfolio, exposure_unit_years
+
+__all__ = ["RiskModel"]
+
+logger = logging.getLogger(__name__)
+
+
+class RiskModel:
+    """Feature pipeline plus a performance model and a safety model.
+
+    Parameters
+    ----------
+    config : TrainConfig, optional
+        Training choices; defaults to ``TrainConfig()``.
+
+    Attributes
+    ----------
+    pipeline_ : FeatureUnion
+        The fitted feature pipeline.
+    models_ : dict of str to PoissonGBMRegressor
+        One fitted frequency model per target.
+    feature_specs_ : list of FeatureSpec
+        Every feature's name, input group, definition and constraints.
+    training_ : dict
+        What the model was trained on: fingerprint, products, incidents per kind, and the
+        validation deviance at the chosen number of trees per target.
+    version_ : str
+        ``rm-`` and a content hash of the fitted pipeline and trees: equal models, equal versions.
+    """
+
+    def __init__(self, config: TrainConfig | None = None):
+        self.config = config or TrainConfig()
+
+    # ------------------------------------------------------------------------------- fit
+    def fit(
+        self, portfolio: Portfolio, progress: Callable[[str, int, int], None] | None = None
+    ) -> RiskModel:
+        """Fit both models on a portfolio with incidents.
+
+        Parameters
+        ----------
+        portfolio : Portfolio
+            Validated tables including ``incidents``.
+        progress : callable, optional
+            Called as ``progress(target, trees_done, max_trees)`` during boosting.
+        """
+        if portfolio.incidents is None:
+            raise ValueError("training needs outcomes: the portfolio has no incidents table")
+        cfg = self.config
+        self.pipeline_ = make_feature_pipeline(handle_unknown=cfg.handle_unknown).fit(portfolio)
+        self.feature_specs_: list[FeatureSpec] = feature_specs(self.pipeline_)
+        X = self._hide_categories(self.pipeline_.transform(portfolio), cfg)
+        exposure = exposure_unit_years(portfolio.products).to_numpy()
+        counts = portfolio.incident_counts()
+        groups = portfolio.products["company_id"].astype(str).to_numpy()
+        self.models_: dict[str, PoissonGBMRegressor] = {}
+        for target in TARGETS:
+            params = cfg.params_for(target)
+            est = PoissonGBMRegressor(
+                **{k: v for k, v in vars(params).items()},
+                monotone_constraints={
+                    s.name: s.constraint(target)
+                    for s in self.feature_specs_
+                    if s.constraint(target)
+                },
+                validation_fraction=cfg.validation_fraction,
+                random_state=cfg.seed,
+                n_jobs=cfg.n_jobs,
+            )
+            callbacks = (
+                [_progress_callback(progress, target, params.max_iter)] if progress else None
+            )
+            est.fit(
+                X, counts[target].to_numpy(), exposure=exposure, groups=groups, callbacks=callbacks
+            )
+            logger.info(
+                "%s model: %d trees (early stopping chose %d)",
+                target,
+                est.n_iter_,
+                est.best_iteration_,
+            )
+            self.models_[target] = est
+        self.training_ = {
+            "fingerprint": portfolio.fingerprint(),
+            "products": int(portfolio.n_products),
+            "incidents": {t: int(counts[t].sum()) for t in TARGETS},
+            "exposure_unit_years": float(exposure.sum()),
+            "riskmodel_version": __version__,
+            "validation_deviance": {
+                t: (
+                    m.validation_deviance_[m.best_iteration_ - 1]
+                    if m.validation_deviance_
+                    else None
+                )
+                for t, m in self.models_.items()
+            },
+        }
+        self.version_ = self._content_hash()
+        return self
+
+    @staticmethod
+    def _hide_categories(X: pd.DataFrame, cfg: TrainConfig) -> pd.DataFrame:
+        """Hide the category (zone) of a random share of products so the models learn a fallback."""
+        if cfg.category_dropout <= 0:
+            return X
+        rng = np.random.default_rng(cfg.seed)
+        X = X.copy()
+        for col in X.columns:
+            if isinstance(X[col].dtype, pd.CategoricalDtype):
+                hide = rng.random(len(X)) < cfg.category_dropout
+                X.loc[hide, col] = UNKNOWN
+        return X
+
+    # --------------------------------------------------------------------------- predict
+    def features(self, portfolio: Portfolio) -> pd.DataFrame:
+        """The feature table of ``portfolio`` (one row per product, products' order)."""
+        self._check_fitted()
+        return self.pipeline_.transform(portfolio)
+
+    def predict(self, portfolio: Portfolio, *, n_jobs: int | None = None) -> pd.DataFrame:
+        """Expected incidents and risks of every product.
+
+        Returns
+        -------
+        DataFrame
+            ``product_id``, ``performance_risk``, ``safety_risk``,
+            ``expected_performance_incidents``, ``expected_safety_incidents`` and
+            ``exposure_unit_years``, one row per product in the order of ``portfolio.products``.
+        """
+        X = self.features(portfolio)
+        exposure = exposure_unit_years(portfolio.products).to_numpy()
+        out = pd.DataFrame({"product_id": portfolio.products["product_id"].to_numpy()})
+        expected = {
+            target: self.models_[target].predict(X, exposure=exposure, n_jobs=n_jobs)
+            for target in TARGETS
+        }
+        for target in TARGETS:
+            out[f"{target}_risk"] = -np.expm1(-expected[target])
+        for target in TARGETS:
+            out[f"expected_{target}_incidents"] = expected[target]
+        out["exposure_unit_years"] = exposure
+        return out
+
+    def _content_hash(self) -> str:
+        """Hash of the fitted pipeline and trees: equal models get equal versions."""
+        digest = hashlib.sha256(
+            json.dumps(pipeline_state(self.pipeline_), sort_keys=True, default=str).encode()
+        )
+        for target in TARGETS:
+            meta, text = self.models_[target].to_state()
+            digest.update(json.dumps(meta, sort_keys=True).encode())
+            digest.update(text.encode())
+        return "rm-" + digest.hexdigest()[:12]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise RuntimeError("this RiskModel is not fitted yet: call fit() or load_model()")
+
+
+def _progress_callback(progress, target: str, total: int):
+    def callback(env) -> None:
+        progress(target, env.iteration + 1, total)
+
+    return callback

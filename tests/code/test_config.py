@@ -1,0 +1,43 @@
+"""Training config: TOML file, defaults, and clear errors."""
+
+import pytest
+
+from riskmodel.config import TrainConfig, load_config
+
+
+def test_the_shipped_config_loads_and_equals_the_defaults(tmp_path):
+    from tests.conftest import REPO
+
+    assert load_config(REPO / "configs" / "train.toml") == TrainConfig()
+    assert load_config(None) == TrainConfig()
+
+
+def test_a_partial_file_overrides_only_what_it_names(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('seed = 5\nlimitations = ["synthetic data only"]\n[safety]\nnum_leaves = 31\n')
+    cfg = load_config(path)
+    assert (cfg.seed, cfg.safety.num_leaves, cfg.performance.num_leaves) == (5, 31, 15)
+    assert cfg.limitations == ("synthetic data only",)
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sed = 5\n", r"unknown key\(s\) \['sed'\]"),
+        ("[safety]\nleaves = 3\n", r"config \[safety\]: unknown key\(s\) \['leaves'\]"),
+        ("seed = -1\n", "seed must be an integer >= 0, got -1"),
+        ("category_dropout = 0.7\n", r"category_dropout must be in \[0, 0.5\), got 0.7"),
+        ("seed = \n", "not valid TOML"),
+    ],
+)
+def test_bad_configs_say_what_is_wrong(tmp_path, text, message):
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        load_config(path)
+
+
+def test_a_missing_config_file_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_config(tmp_path / "nope.toml")
