@@ -170,28 +170,12 @@ def demo(
 
 
 def _print_demo(result: workflows.DemoResult) -> None:
-    table = Table(
-        title=f"held-out portfolio ({next(iter(result.evaluations.values())).products:,} "
-        f"products) - model {result.model_version}"
-    )
-    for col in (
-        "target",
-        "observed",
-        "AUC",
-        "oracle AUC",
-        "log-loss",
-        "oracle",
-        "excess",
-        "pred/true",
-        "worst category",
-    ):
+    evs = result.evaluations
+    n = next(iter(evs.values())).products
+    table = Table(title=f"held-out portfolio: {n:,} products, model {result.model_version}")
+    for col in ("target", "observed", "AUC", "oracle", "log-loss", "oracle", "excess", "pred/true"):
         table.add_column(col, justify="right")
-    for target, ev in result.evaluations.items():
-        worst_cat, worst = max(
-            ev.predicted_to_true_by_category.items(),
-            key=lambda kv: abs(kv[1] - 1),
-            default=("-", 1.0),
-        )
+    for target, ev in evs.items():
         table.add_row(
             target,
             f"{ev.observed_share:.1%}",
@@ -201,9 +185,15 @@ def _print_demo(result: workflows.DemoResult) -> None:
             f"{ev.oracle_log_loss:.4f}",
             f"{ev.log_loss_excess:+.1%}",
             f"{ev.predicted_to_true:.3f}",
-            f"{worst_cat} {worst:.3f}",
         )
     out.print(table)
+    cats = Table(title="sum of predicted / sum of true probabilities, categories >= 500 products")
+    cats.add_column("category")
+    for target in evs:
+        cats.add_column(target, justify="right")
+    for cat in sorted(next(iter(evs.values())).predicted_to_true_by_category):
+        cats.add_row(cat, *(f"{ev.predicted_to_true_by_category[cat]:.3f}" for ev in evs.values()))
+    out.print(cats)
     for check, ok in result.checks().items():
         out.print(f"  {'[green]PASS[/]' if ok else '[red]FAIL[/]'} {check}")
     timing = ", ".join(f"{k} {v:.0f}s" for k, v in result.seconds.items())

@@ -248,20 +248,28 @@ class LabTestFeatures(PortfolioTransformer):
         return flag
 
     def _expected_missing(self, products, pos, std, outcome) -> dict[str, np.ndarray]:
+        """Per family: expected standards of each product's category with no pass on file."""
         n = len(products)
-        expected = pd.DataFrame(
-            [(cat, name, fam) for cat, items in self.expected_.items() for name, fam in items],
-            columns=["category", "std", "family"],
-        ).drop_duplicates(["category", "std"])
-        wanted = pd.DataFrame(
-            {"pos": np.arange(n), "category": products["category"].astype(str).to_numpy()}
-        ).merge(expected, on="category")
-        on_file = pd.DataFrame({"pos": pos, "std": std})[outcome != "fail"].drop_duplicates()
-        merged = wanted.merge(on_file, on=["pos", "std"], how="left", indicator=True)
-        lacking = merged[merged["_merge"] == "left_only"]
+        cats = list(self.expected_)
+        items = [list(dict(map(tuple, self.expected_[c])).items()) for c in cats]  # de-duplicated
+        sizes = np.array([len(i) for i in items] + [0])  # the last entry: category not in catalogue
+        flat_std = np.array([name for i in items for name, _ in i], dtype=object)
+        flat_fam = np.array([fam for i in items for _, fam in i], dtype=object)
+        first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        codes = pd.Categorical(products["category"].astype(str), categories=cats).codes
+        codes = np.where(codes < 0, len(cats), codes)
+        per_product = sizes[codes]
+        want_pos = np.repeat(np.arange(n), per_product)
+        offset = np.arange(per_product.sum()) - np.repeat(
+            np.cumsum(per_product) - per_product, per_product
+        )
+        want = np.repeat(first[codes], per_product) + offset
+        on_file = outcome != "fail"
+        have = pd.MultiIndex.from_arrays([want_pos, flat_std[want]]).isin(
+            pd.MultiIndex.from_arrays([pos[on_file], std[on_file]])
+        )
+        lacking_pos, lacking_fam = want_pos[~have], flat_fam[want][~have]
         return {
-            fam: np.bincount(
-                lacking.loc[lacking["family"] == fam, "pos"].to_numpy(dtype=int), minlength=n
-            ).astype("float64")
+            fam: np.bincount(lacking_pos[lacking_fam == fam], minlength=n).astype("float64")
             for fam in FAMILIES
         }
