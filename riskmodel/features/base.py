@@ -14,7 +14,12 @@ from sklearn.utils.validation import check_is_fitted
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.portfolio import Portfolio
 
-__all__ = ["PortfolioTransformer"]
+__all__ = ["PortfolioTransformer", "count_per_product"]
+
+
+def count_per_product(pos: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Number of rows where ``mask`` holds, per product position (0 to ``n - 1``)."""
+    return np.bincount(pos[mask], minlength=n).astype("float64")
 
 
 class PortfolioTransformer(TransformerMixin, BaseEstimator):
@@ -40,6 +45,14 @@ class PortfolioTransformer(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "feature_specs_")
         return np.asarray([s.name for s in self.feature_specs_], dtype=object)
+
+    @staticmethod
+    def _child_rows(portfolio: Portfolio, table: str) -> tuple[pd.DataFrame, np.ndarray]:
+        """Rows of a child table whose product is in ``portfolio.products``, and for each row the
+        position of its product (the row of the feature table it aggregates into)."""
+        frame = getattr(portfolio, table)
+        pos = pd.Index(portfolio.products["product_id"]).get_indexer(frame["product_id"])
+        return frame[pos >= 0], pos[pos >= 0]
 
     def _check_input(self, X) -> None:
         if not isinstance(X, Portfolio):

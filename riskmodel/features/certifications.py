@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from riskmodel.features.base import PortfolioTransformer
+from riskmodel.features.base import PortfolioTransformer, count_per_product
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.reference import DOMESTIC_COUNTRY
 
@@ -83,17 +83,15 @@ class CertificationFeatures(PortfolioTransformer):
         self.feature_specs_ = list(_SPECS)
 
     def _transform(self, portfolio) -> pd.DataFrame:
-        products, certs = portfolio.products, portfolio.certifications
+        products = portfolio.products
         n = len(products)
-        pos_all = pd.Index(products["product_id"]).get_indexer(certs["product_id"])
-        c = certs[pos_all >= 0]
-        pos = pos_all[pos_all >= 0]
+        c, pos = self._child_rows(portfolio, "certifications")
         status = c["status"].to_numpy(dtype=object)
         overseas = c["issuer_country"].str.upper().to_numpy(dtype=object) != self.domestic_country
         active = status == "active"
 
         def count(mask) -> np.ndarray:
-            return np.bincount(pos[mask], minlength=n).astype("float64")
+            return count_per_product(pos, mask, n)
 
         start = products["coverage_start"].to_numpy()[pos]
         years = (start - c["issued_date"].to_numpy()) / np.timedelta64(1, "D") / _DAYS_PER_YEAR

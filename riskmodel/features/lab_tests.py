@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import TEST_KINDS
-from riskmodel.features.base import PortfolioTransformer
+from riskmodel.features.base import PortfolioTransformer, count_per_product
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.reference import FAMILIES, STANDARDS_CATALOGUE, TEST_KIND_FAMILY, normalise_standard
 
@@ -166,18 +166,16 @@ class LabTestFeatures(PortfolioTransformer):
         self.feature_specs_ = specs
 
     def _transform(self, portfolio) -> pd.DataFrame:
-        products, tests = portfolio.products, portfolio.test_results
+        products = portfolio.products
         n = len(products)
-        pos_all = pd.Index(products["product_id"]).get_indexer(tests["product_id"])
-        t = tests[pos_all >= 0]
-        pos = pos_all[pos_all >= 0]
+        t, pos = self._child_rows(portfolio, "test_results")
         kind = t["test_kind"].to_numpy(dtype=object)
         outcome = t["outcome"].to_numpy(dtype=object)
         passed, failed = outcome == "pass", outcome == "fail"
         family = _map_values(t["test_kind"], TEST_KIND_FAMILY)
 
         def count(mask) -> np.ndarray:
-            return np.bincount(pos[mask], minlength=n).astype("float64")
+            return count_per_product(pos, mask, n)
 
         std = _map_values(t["standard"], normalise_standard)
         latest = self._latest(pos, std, t["test_date"].to_numpy(), outcome)

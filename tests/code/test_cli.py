@@ -79,14 +79,19 @@ def test_retraining_on_the_same_data_gives_byte_identical_scores(
     ).read_bytes()
 
 
-def test_an_unseen_zone_is_scored_with_the_fallback_and_flagged(tmp_path, trained, score_folder):
-    data = tmp_path / "data"
-    data.mkdir()
+def _copy_with_product_cell(source, target, row: int, column: str, value: str):
+    """A copy of a data folder (without incidents) with one products cell changed."""
+    target.mkdir()
     for name in ("test_results", "certifications"):
-        (data / f"{name}.csv").write_bytes((score_folder / f"{name}.csv").read_bytes())
-    products = pd.read_csv(score_folder / "products.csv", dtype=str)
-    products.loc[0, "zone"] = "jeju"
-    products.to_csv(data / "products.csv", index=False)
+        (target / f"{name}.csv").write_bytes((source / f"{name}.csv").read_bytes())
+    products = pd.read_csv(source / "products.csv", dtype=str)
+    products.loc[row, column] = value
+    products.to_csv(target / "products.csv", index=False)
+    return target
+
+
+def test_an_unseen_zone_is_scored_with_the_fallback_and_flagged(tmp_path, trained, score_folder):
+    data = _copy_with_product_cell(score_folder, tmp_path / "data", 0, "zone", "jeju")
     result = _run("score", "--model", trained, "--data", data, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     scores = pd.read_csv(tmp_path / "out" / "scores.csv", keep_default_na=False)
@@ -95,13 +100,7 @@ def test_an_unseen_zone_is_scored_with_the_fallback_and_flagged(tmp_path, traine
 
 
 def test_bad_data_stops_with_a_clear_message_and_exit_status_2(tmp_path, trained, score_folder):
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in ("test_results", "certifications"):
-        (data / f"{name}.csv").write_bytes((score_folder / f"{name}.csv").read_bytes())
-    products = pd.read_csv(score_folder / "products.csv", dtype=str)
-    products.loc[3, "trl"] = "twelve"
-    products.to_csv(data / "products.csv", index=False)
+    data = _copy_with_product_cell(score_folder, tmp_path / "data", 3, "trl", "twelve")
     result = _run("score", "--model", trained, "--data", data, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert "products, row 4" in result.output and "'trl'" in result.output
