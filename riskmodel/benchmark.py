@@ -11,7 +11,11 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from riskmodel.config import TrainConfig
+from riskmodel.contract import TARGETS
+from riskmodel.explanations import explain, shap_contributions
 from riskmodel.models import RiskModel
 from riskmodel.scoring import score_portfolio
 from riskmodel.synthetic import generate_portfolio
@@ -29,6 +33,9 @@ class BenchResult:
     train_s: float
     trees: dict[str, int]
     batch_products_per_s: float
+    explain_products_per_s: float
+    shap_products_per_s: float
+    explain_max_difference: float
     single_ms: float
     peak_rss_mb: float
 
@@ -47,12 +54,15 @@ def measure(
     seed: int = 1,
     n_jobs: int = 2,
     score_products: int = 20_000,
+    explain_products: int = 2_000,
     single_requests: int = 50,
 ) -> BenchResult:
-    """Generate ``products``, train on them, and time batch and single-product scoring.
+    """Generate ``products``, train on them, and time scoring and explaining.
 
     Batch scoring uses ``n_jobs`` threads on a separate portfolio of ``score_products``; single
     requests score one product at a time with one thread, as a scoring service would.
+    Explanations (both targets, LightGBM's TreeSHAP) are timed on ``explain_products`` of them
+    and compared, on the same model and rows, with ``shap.TreeExplainer``.
     """
     t0 = time.perf_counter()
     train, _ = generate_portfolio(products, seed=seed)
@@ -65,6 +75,18 @@ def measure(
     t0 = time.perf_counter()
     score_portfolio(model, new, n_jobs=n_jobs)
     batch = score_products / (time.perf_counter() - t0)
+    some = new.subset(new.products["product_id"].iloc[:explain_products])
+    t0 = time.perf_counter()
+    ours = explain(model, some, n_jobs=n_jobs)
+    explain_rate = explain_products / (time.perf_counter() - t0)
+    X = model.features(some)
+    t0 = time.perf_counter()
+    reference = {t: shap_contributions(model, X, t) for t in TARGETS}
+    shap_rate = explain_products / (time.perf_counter() - t0)
+    difference = max(
+        float(np.abs(ours[t].contributions[list(X.columns)].to_numpy() - reference[t]).max())
+        for t in TARGETS
+    )
     ids = new.products["product_id"].iloc[:single_requests]
     singles = [new.subset([pid]) for pid in ids]
     t0 = time.perf_counter()
@@ -78,6 +100,9 @@ def measure(
         round(train_s, 2),
         {t: m.n_iter_ for t, m in model.models_.items()},
         round(batch, 1),
+        round(explain_rate, 1),
+        round(shap_rate, 1),
+        difference,
         round(single_ms, 2),
         round(_peak_rss_mb(), 1),
     )

@@ -108,36 +108,100 @@ def generate(
     out.print(f"wrote {products:,} products (seed {seed}) to {out_dir}")
 
 
+TrackOption = Annotated[
+    bool, typer.Option("--track/--no-track", help="Log the run to MLflow and register the model.")
+]
+TrackingUri = Annotated[
+    str | None,
+    typer.Option(
+        "--tracking-uri", help="MLflow store (default: MLFLOW_TRACKING_URI or ./mlflow.db)."
+    ),
+]
+ModelRef = Annotated[
+    str,
+    typer.Option("--model", help="Model folder, or MLflow URI such as models:/riskmodel@champion."),
+]
+
+
 @app.command()
 def train(
     data: Annotated[Path, typer.Option("--data", help="Data folder with incidents.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Model folder to write.")],
     config: Annotated[Path | None, typer.Option("--config", help="Training config (TOML).")] = None,
+    track: TrackOption = True,
+    tracking_uri: TrackingUri = None,
 ) -> None:
-    """Train the performance and safety models on a data folder and save the model folder."""
+    """Train the performance and safety models, save the model folder, log it to MLflow."""
     with _user_errors():
         cfg = load_config(config)
         with _training_progress() as progress:
-            model = workflows.train(data, out_dir, config=cfg, progress=progress)
+            model = workflows.train(
+                data, out_dir, config=cfg, progress=progress, track=track, tracking_uri=tracking_uri
+            )
     out.print(
         f"model {model.version_} trained on {model.training_['products']:,} products; "
         f"saved to {out_dir}"
     )
+    tracked = getattr(model, "tracked_", None)
+    if tracked is not None:
+        out.print(f"MLflow run {tracked.run_id}; registered {tracked.registry_uri}")
 
 
 @app.command()
 def score(
-    model: Annotated[Path, typer.Option("--model", help="Model folder written by train.")],
+    model: ModelRef,
     data: Annotated[Path, typer.Option("--data", help="Data folder to score.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
     threads: Annotated[
         int | None, typer.Option("--threads", min=1, help="Prediction threads.")
     ] = None,
+    plots: Annotated[
+        bool, typer.Option("--plots/--no-plots", help="Write SHAP summary and dependence plots.")
+    ] = True,
+    tracking_uri: TrackingUri = None,
 ) -> None:
-    """Score every product of a data folder; write scores.csv and run_summary.json."""
-    with _user_errors(), console.status("scoring"):
-        scores = workflows.score(model, data, out_dir, n_jobs=threads)
-    out.print(f"scored {len(scores):,} products; wrote {out_dir / 'scores.csv'}")
+    """Score every product: scores.csv (with reasons), explanations.csv, run_summary.json."""
+    with _user_errors(), console.status("scoring and explaining"):
+        scores = workflows.score(
+            model, data, out_dir, n_jobs=threads, plots=plots, tracking_uri=tracking_uri
+        )
+    out.print(
+        f"scored {len(scores):,} products; wrote {out_dir / 'scores.csv'} and "
+        f"{out_dir / 'explanations.csv'}"
+    )
+
+
+@app.command()
+def explain(
+    model: ModelRef,
+    data: Annotated[Path, typer.Option("--data", help="Data folder holding the product.")],
+    product: Annotated[str, typer.Option("--product", help="product_id to explain.")],
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also save a waterfall PNG.")] = None,
+    tracking_uri: TrackingUri = None,
+) -> None:
+    """Print one product's full explanation: a waterfall from the base value to its scores."""
+    with _user_errors():
+        try:
+            text = workflows.explain_product(
+                model, data, product, plot=plot, tracking_uri=tracking_uri
+            )
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from exc
+    typer.echo(text)  # plain text: a waterfall must not be re-wrapped
+
+
+@app.command()
+def promote(
+    version: Annotated[str, typer.Argument(help="Registered version to promote.")],
+    alias: Annotated[str, typer.Option("--alias", help="Alias to move.")] = "champion",
+    tracking_uri: TrackingUri = None,
+) -> None:
+    """Point a registry alias (champion by default) at a registered version."""
+    from riskmodel.tracking import set_alias
+
+    with _user_errors():
+        set_alias(alias, version, uri=tracking_uri)
+    out.print(f"models:/riskmodel@{alias} -> version {version}")
 
 
 @app.command()
@@ -150,6 +214,7 @@ def demo(
     train_seed: Annotated[int, typer.Option(min=0)] = 1,
     holdout_seed: Annotated[int, typer.Option(min=0)] = 2,
     config: Annotated[Path | None, typer.Option("--config", help="Training config (TOML).")] = None,
+    track: TrackOption = True,
 ) -> None:
     """Generate, train, score a held-out portfolio from another seed, and compare with the truth."""
     with _user_errors():
@@ -163,6 +228,7 @@ def demo(
                 holdout_seed=holdout_seed,
                 config=cfg,
                 progress=progress,
+                track=track,
             )
     _print_demo(result)
     if not all(result.checks().values()):
@@ -203,6 +269,11 @@ def _print_demo(result: workflows.DemoResult) -> None:
         f"model:         {result.model_dir}\nscores:        {result.out_dir / 'scores.csv'}\n"
         f"evaluation:    {result.out_dir / 'evaluation.json'}"
     )
+    if result.tracked is not None:
+        out.print(
+            f"MLflow:        run {result.tracked.run_id}, {result.tracked.registry_uri} "
+            "(mlflow ui --backend-store-uri sqlite:///mlflow.db)"
+        )
 
 
 def main() -> None:

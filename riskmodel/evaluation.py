@@ -28,6 +28,7 @@ __all__ = [
     "binary_log_loss",
     "TargetEvaluation",
     "evaluate_scores",
+    "validation_report",
     "MIN_PRODUCTS_PER_CATEGORY",
 ]
 
@@ -149,3 +150,49 @@ def evaluate_scores(
             }
         results[target] = ev
     return results
+
+
+def validation_report(validation: pd.DataFrame, products: pd.DataFrame) -> dict:
+    """Metrics of out-of-sample predictions against observed incidents, per target.
+
+    ``validation`` holds ``product_id``, ``<target>_risk``, ``expected_<target>_incidents``,
+    ``exposure_unit_years`` and the observed counts per target (e.g. ``RiskModel.validation_``).
+    Returns JSON-ready data: for each target the products, observed share, AUC, Gini, log-loss,
+    Poisson deviance (also of a homogeneous model, for reference) and actual/expected overall and
+    per category.
+    """
+    counts = validation[["product_id", *TARGETS]]
+    scores = validation.drop(columns=list(TARGETS))
+    exposure = validation["exposure_unit_years"].to_numpy()
+    evaluations = evaluate_scores(scores, counts, products)
+    frame = validation.merge(products[["product_id", "category"]], on="product_id", how="left")
+    report = {}
+    for target, ev in evaluations.items():
+        n = frame[target].to_numpy()
+        by_cat = frame.groupby("category", observed=True).agg(
+            actual=(target, "sum"),
+            expected=(f"expected_{target}_incidents", "sum"),
+            products=(target, "size"),
+        )
+        report[target] = {
+            "products": ev.products,
+            "observed_share": ev.observed_share,
+            "auc": ev.auc,
+            "gini": ev.gini,
+            "log_loss": ev.log_loss,
+            "poisson_deviance": ev.poisson_deviance,
+            "poisson_deviance_homogeneous": poisson_deviance(
+                n, exposure * n.sum() / exposure.sum()
+            ),
+            "actual_to_expected": ev.actual_to_expected,
+            "actual_to_expected_by_category": {
+                str(cat): {
+                    "products": int(row.products),
+                    "actual": int(row.actual),
+                    "expected": float(row.expected),
+                    "ratio": float(row.actual / row.expected),
+                }
+                for cat, row in by_cat.iterrows()
+            },
+        }
+    return report

@@ -17,7 +17,7 @@ import pandas as pd
 from riskmodel.contract import TABLES
 from riskmodel.io import write_csv
 
-__all__ = ["Portfolio", "exposure_unit_years"]
+__all__ = ["Portfolio", "exposure_unit_years", "contract_text"]
 
 MONTHS_PER_YEAR = 12.0
 
@@ -101,7 +101,7 @@ class Portfolio:
         """Write the tables to ``folder`` as contract CSV files (``true``/``false``, ISO dates)."""
         folder = Path(folder)
         for name, frame in self.tables().items():
-            write_csv(_contract_text(frame), folder / f"{name}.csv")
+            write_csv(contract_text(frame), folder / f"{name}.csv")
 
     def subset(self, product_ids) -> Portfolio:
         """The portfolio restricted to ``product_ids`` (child rows follow their product)."""
@@ -131,7 +131,7 @@ def _canonical(series: pd.Series) -> pd.Series:
     return series.astype("str")
 
 
-def _contract_text(frame: pd.DataFrame) -> pd.DataFrame:
+def contract_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Render booleans and dates the way the contract writes them."""
     out = frame.copy()
     for col in out.columns:

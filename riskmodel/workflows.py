@@ -1,4 +1,6 @@
-"""End-to-end jobs: generate, train, score and the demo. The CLI and scripts only call these.
+"""End-to-end jobs: generate, train, score, explain, retrain and the demo.
+
+The CLI and the scripts only parse arguments and call these.
 
 Examples
 --------
@@ -7,10 +9,11 @@ Examples
 >>> _ = generate(root / "train", products=1500, seed=1)
 >>> _ = generate(root / "new", products=40, seed=2)
 >>> from riskmodel.config import TrainConfig
->>> _ = train(root / "train", root / "model", config=TrainConfig(n_jobs=1))
->>> scores = score(root / "model", root / "new", root / "out")
->>> len(scores), (root / "out" / "scores.csv").is_file()
-(40, True)
+>>> _ = train(root / "train", root / "model", config=TrainConfig(n_jobs=1), track=False)
+>>> scores = score(root / "model", root / "new", root / "out", plots=False)
+>>> len(scores), sorted(p.name for p in (root / "out").iterdir())
+(40, ['explanations.csv', 'importance.csv', 'importance_by_group.csv', 'run_summary.json', \
+'scores.csv'])
 """
 
 from __future__ import annotations
@@ -18,23 +21,40 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit
 
+from riskmodel.assessment import Assessment, assess
 from riskmodel.config import TrainConfig
-from riskmodel.evaluation import TargetEvaluation, evaluate_scores
-from riskmodel.io import read_table
+from riskmodel.contract import TARGETS
+from riskmodel.evaluation import TargetEvaluation, evaluate_scores, validation_report
+from riskmodel.explanations import EXPOSURE_FEATURE, explain, importance, importance_by_group
+from riskmodel.io import read_table, write_csv
 from riskmodel.models import RiskModel
-from riskmodel.models.persistence import load_model, save_model
-from riskmodel.scoring import run_summary, score_portfolio, write_outputs
+from riskmodel.models.persistence import save_model
+from riskmodel.portfolio import Portfolio
+from riskmodel.scoring import run_summary, write_outputs
 from riskmodel.synthetic import GENERATOR_VERSION, generate_portfolio, write_portfolio
 from riskmodel.validation import load_portfolio
 
-__all__ = ["generate", "train", "score", "run_demo", "DemoResult", "DEMO_TARGETS"]
+__all__ = [
+    "generate",
+    "train",
+    "score",
+    "explain_product",
+    "retrain",
+    "run_demo",
+    "DemoResult",
+    "RetrainResult",
+    "DEMO_TARGETS",
+]
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -51,45 +71,294 @@ def generate(out_dir: str | os.PathLike, *, products: int, seed: int) -> Path:
     return Path(out_dir)
 
 
-def train(
-    data_dir: str | os.PathLike,
-    model_dir: str | os.PathLike,
-    *,
-    config: TrainConfig | None = None,
-    progress: Progress | None = None,
-) -> RiskModel:
-    """Train on a data folder with incidents and save the model folder."""
-    portfolio = load_portfolio(data_dir, require_incidents=True)
+# ------------------------------------------------------------------------------------ training
+def _training_artifacts(model: RiskModel, portfolio: Portfolio, out_dir: Path) -> None:
+    """SHAP global view, importance and calibration plots on the validation products."""
+    from riskmodel import plots
+
+    validation = model.validation_
+    held_out = portfolio.subset(validation["product_id"].iloc[: plots.PLOT_SAMPLE])
+    explanations = explain(model, held_out)
+    plots.global_view(explanations, out_dir)
+    write_csv(importance(explanations), out_dir / "importance.csv")
+    write_csv(importance_by_group(explanations), out_dir / "importance_by_group.csv")
+    for target in TARGETS:
+        fig = plots.calibration(
+            validation[f"expected_{target}_incidents"].to_numpy(),
+            validation[target].to_numpy(),
+            title=f"{target}: validation products",
+        )
+        plots.save_figure(fig, out_dir / f"calibration_{target}.png")
+
+
+def _fit_and_save(portfolio: Portfolio, model_dir, config, progress) -> tuple[RiskModel, dict]:
     model = RiskModel(config).fit(portfolio, progress=progress)
-    save_model(model, model_dir)
+    report = validation_report(model.validation_, portfolio.products)
+    save_model(model, model_dir, validation=report)
     logger.info(
         "trained model %s on %d products; saved to %s",
         model.version_,
         portfolio.n_products,
         model_dir,
     )
+    return model, report
+
+
+def train(
+    data_dir: str | os.PathLike,
+    model_dir: str | os.PathLike,
+    *,
+    config: TrainConfig | None = None,
+    progress: Progress | None = None,
+    track: bool = True,
+    tracking_uri: str | None = None,
+):
+    """Train on a data folder with incidents, save the model folder and (by default) log the
+    run to MLflow and register the model.
+
+    Returns the fitted model; with tracking, ``model.tracked_`` says where it went in MLflow.
+    """
+    portfolio = load_portfolio(data_dir, require_incidents=True)
+    model, report = _fit_and_save(portfolio, model_dir, config, progress)
+    if track:
+        model.tracked_ = _track(
+            model,
+            portfolio,
+            model_dir,
+            report,
+            str(data_dir),
+            tracking_uri,
+            aliases=("last_trained",),
+        )
     return model
 
 
+def _track(model, portfolio, model_dir, report, data_dir, uri, aliases):
+    from riskmodel.tracking import log_training_run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        _training_artifacts(model, portfolio, Path(tmp))
+        return log_training_run(
+            model,
+            model_dir,
+            report=report,
+            artifacts_dir=tmp,
+            data_dir=data_dir,
+            uri=uri,
+            aliases=aliases,
+        )
+
+
+# ------------------------------------------------------------------------------------- scoring
+def _load(model: str | os.PathLike | RiskModel, tracking_uri: str | None = None) -> RiskModel:
+    if isinstance(model, RiskModel):
+        return model
+    from riskmodel.tracking import load_scoring_model
+
+    return load_scoring_model(model, uri=tracking_uri)
+
+
+def write_assessment(
+    assessment: Assessment,
+    portfolio: Portfolio,
+    model: RiskModel,
+    out_dir: str | os.PathLike,
+    *,
+    plots: bool = True,
+) -> Path:
+    """Write scores.csv, explanations.csv, run_summary.json, importance tables and plots."""
+    out = Path(out_dir)
+    write_outputs(assessment.scores, run_summary(portfolio, assessment.scores, model), out)
+    write_csv(assessment.explanations_table(), out / "explanations.csv")
+    write_csv(importance(assessment.explanations), out / "importance.csv")
+    write_csv(importance_by_group(assessment.explanations), out / "importance_by_group.csv")
+    if plots and portfolio.n_products:
+        from riskmodel.plots import global_view
+
+        global_view(assessment.explanations, out)
+    return out
+
+
 def score(
-    model_dir: str | os.PathLike,
+    model: str | os.PathLike | RiskModel,
     data_dir: str | os.PathLike,
     out_dir: str | os.PathLike,
     *,
     n_jobs: int | None = None,
+    plots: bool = True,
+    tracking_uri: str | None = None,
 ) -> pd.DataFrame:
-    """Score a data folder with a saved model; write ``scores.csv`` and ``run_summary.json``."""
-    return _score_and_write(load_model(model_dir), load_portfolio(data_dir), out_dir, n_jobs=n_jobs)
+    """Score a data folder with a model folder or MLflow model URI; write the output folder:
+    ``scores.csv`` (with reasons), ``explanations.csv``, ``run_summary.json``, global importance
+    and (``plots``) the SHAP summary and dependence plots."""
+    risk_model = _load(model, tracking_uri)
+    portfolio = load_portfolio(data_dir)
+    assessment = assess(risk_model, portfolio, n_jobs=n_jobs)
+    write_assessment(assessment, portfolio, risk_model, out_dir, plots=plots)
+    return assessment.scores
 
 
-def _score_and_write(
-    model: RiskModel, portfolio, out_dir, *, n_jobs: int | None = None
-) -> pd.DataFrame:
-    scores = score_portfolio(model, portfolio, n_jobs=n_jobs)
-    write_outputs(scores, run_summary(portfolio, scores, model), out_dir)
-    return scores
+def explain_product(
+    model: str | os.PathLike | RiskModel,
+    data_dir: str | os.PathLike,
+    product_id: str,
+    *,
+    plot: str | os.PathLike | None = None,
+    tracking_uri: str | None = None,
+    max_steps: int = 12,
+) -> str:
+    """One product's full explanation as a text waterfall (and optionally a PNG).
+
+    Raises
+    ------
+    KeyError
+        If ``product_id`` is not in the data folder.
+    """
+    risk_model = _load(model, tracking_uri)
+    portfolio = load_portfolio(data_dir)
+    if product_id not in set(portfolio.products["product_id"]):
+        raise KeyError(f"product {product_id!r} is not in {data_dir}")
+    one = portfolio.subset([product_id])
+    assessment = assess(risk_model, one, n_jobs=1)
+    row = assessment.scores.iloc[0]
+    product = one.products.iloc[0]
+    lines = [
+        f"product {product_id}: {product['category']} in {product['zone']}, "
+        f"{product['units_deployed']} unit(s) for {product['demo_months']:g} months "
+        f"({row['exposure_unit_years']:.3g} unit-years), model {risk_model.version_}"
+    ]
+    for target, ex in assessment.explanations.items():
+        lines += ["", _waterfall_text(ex, row, target, max_steps)]
+    if plot is not None:
+        from riskmodel.plots import save_figure, waterfall
+
+        save_figure(waterfall(assessment.explanations, 0), plot)
+        lines += ["", f"waterfall plot: {plot}"]
+    return "\n".join(lines)
 
 
+def _waterfall_text(ex, row, target: str, max_steps: int) -> str:
+    contrib = ex.contributions.iloc[0]
+    values = ex.values.iloc[0]
+    groups = {s.name: s.input_group for s in ex.specs}
+    order = list(contrib.abs().sort_values(ascending=False, kind="stable").index)
+    shown, rest = order[:max_steps], order[max_steps:]
+    expected = float(row[f"expected_{target}_incidents"])
+    out = [
+        f"{target}: risk {row[f'{target}_risk']:.4f} = 1 - exp(-{expected:.4g} expected incidents)",
+        f"  {'step':<48} {'value':>14} {'log':>8} {'factor':>7} {'expected':>10}",
+        f"  {'base (typical product, typical exposure)':<48} {'':>14} {ex.base:>8.3f} "
+        f"{'':>7} {np.exp(ex.base):>10.4g}",
+    ]
+    running = ex.base
+    for f in shown:
+        running += contrib[f]
+        value = values[f]
+        text = f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
+        label = f"{f} [{groups[f]}]" if f != EXPOSURE_FEATURE.name else "exposure (unit-years)"
+        out.append(
+            f"  {label:<48} {text:>14} {contrib[f]:>+8.3f} {np.exp(contrib[f]):>7.3f} "
+            f"{np.exp(running):>10.4g}"
+        )
+    if rest:
+        running += contrib[rest].sum()
+        out.append(
+            f"  {f'{len(rest)} other features':<48} {'':>14} "
+            f"{contrib[rest].sum():>+8.3f} {np.exp(contrib[rest].sum()):>7.3f} "
+            f"{np.exp(running):>10.4g}"
+        )
+    out.append(
+        f"  {'= log expected incidents':<48} {'':>14} {running:>8.3f} {'':>7} "
+        f"{np.exp(running):>10.4g}"
+    )
+    reasons = [row[f"{target}_reason_{i}"] for i in (1, 2, 3) if row[f"{target}_reason_{i}"]]
+    out += ["  reasons: " + ("; ".join(reasons) if reasons else "none above 2%")]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------ retrain
+@dataclass
+class RetrainResult:
+    """A retraining: the new model, where it went and how it compares with the champion."""
+
+    model: RiskModel
+    tracked: object
+    comparison: pd.DataFrame
+    champion_version: str | None
+
+
+def _split_by_company(portfolio: Portfolio, share: float, seed: int) -> tuple[Portfolio, Portfolio]:
+    companies = portfolio.products["company_id"].astype(str).to_numpy()
+    splitter = GroupShuffleSplit(n_splits=1, test_size=share, random_state=seed)
+    fit_idx, hold_idx = next(splitter.split(companies, groups=companies))
+    ids = portfolio.products["product_id"].to_numpy()
+    return portfolio.subset(ids[np.sort(fit_idx)]), portfolio.subset(ids[np.sort(hold_idx)])
+
+
+def _holdout_metrics(model: RiskModel, holdout: Portfolio) -> dict[str, float]:
+    scores = model.predict(holdout)
+    evaluations = evaluate_scores(scores, holdout.incident_counts(), holdout.products)
+    out = {}
+    for target, ev in evaluations.items():
+        out |= {
+            f"{target}.auc": ev.auc,
+            f"{target}.gini": ev.gini,
+            f"{target}.log_loss": ev.log_loss,
+            f"{target}.poisson_deviance": ev.poisson_deviance,
+            f"{target}.actual_to_expected": ev.actual_to_expected,
+        }
+    return out
+
+
+def retrain(
+    data_dir: str | os.PathLike,
+    *,
+    holdout_dir: str | os.PathLike | None = None,
+    model_dir: str | os.PathLike | None = None,
+    config: TrainConfig | None = None,
+    holdout_share: float = 0.2,
+    tracking_uri: str | None = None,
+    progress: Progress | None = None,
+) -> RetrainResult:
+    """Train a challenger, evaluate it on a holdout, log and register it (alias ``challenger``)
+    and compare it with the current champion on the same holdout.
+
+    Without ``holdout_dir``, ``holdout_share`` of the companies in ``data_dir`` (with all their
+    products) are held out and the challenger trains on the rest. No promotion happens here.
+    """
+    from riskmodel.tracking import alias_version, load_scoring_model
+
+    config = config or TrainConfig()
+    portfolio = load_portfolio(data_dir, require_incidents=True)
+    if holdout_dir is None:
+        fit_part, holdout = _split_by_company(portfolio, holdout_share, config.seed)
+    else:
+        fit_part, holdout = portfolio, load_portfolio(holdout_dir, require_incidents=True)
+    champion = alias_version("champion", uri=tracking_uri)
+    with tempfile.TemporaryDirectory() as tmp:
+        target_dir = Path(model_dir) if model_dir else Path(tmp) / "model"
+        model, report = _fit_and_save(fit_part, target_dir, config, progress)
+        report["holdout"] = _holdout_metrics(model, holdout)
+        tracked = _track(
+            model,
+            fit_part,
+            target_dir,
+            report,
+            str(data_dir),
+            tracking_uri,
+            aliases=("challenger", "last_trained"),
+        )
+    rows = {"challenger": report["holdout"]}
+    if champion is not None and champion != tracked.version:
+        current = load_scoring_model("models:/riskmodel@champion", uri=tracking_uri)
+        rows["champion"] = _holdout_metrics(current, holdout)
+    comparison = pd.DataFrame(rows)
+    if "champion" in comparison:
+        comparison["challenger - champion"] = comparison["challenger"] - comparison["champion"]
+    return RetrainResult(model, tracked, comparison, champion)
+
+
+# ---------------------------------------------------------------------------------------- demo
 @dataclass
 class DemoResult:
     """Where the demo put everything, what it measured and how long each step took."""
@@ -101,6 +370,7 @@ class DemoResult:
     model_version: str
     evaluations: dict[str, TargetEvaluation]
     seconds: dict[str, float] = field(default_factory=dict)
+    tracked: object | None = None
 
     def checks(self) -> dict[str, bool]:
         """Each demo target, met or not."""
@@ -117,8 +387,8 @@ class DemoResult:
                 + [abs(r - 1) for r in ev.predicted_to_true_by_category.values()]
             )
             out[
-                f"{target}: sum of risks within {DEMO_TARGETS['max_calibration_error']:.0%} of the "
-                "truth, overall and per category"
+                f"{target}: sum of risks within {DEMO_TARGETS['max_calibration_error']:.0%} of "
+                "the truth, overall and per category"
             ] = worst <= DEMO_TARGETS["max_calibration_error"]
         return out
 
@@ -146,17 +416,19 @@ def run_demo(
     holdout_seed: int = 2,
     config: TrainConfig | None = None,
     progress: Progress | None = None,
+    track: bool = True,
 ) -> DemoResult:
     """Generate a training and a held-out portfolio, train, score the held-out one, evaluate.
 
-    Outputs go under ``root``: ``data/raw/demo-train``, ``data/raw/demo-holdout`` (generated once
-    and reused), ``models/demo`` and ``reports/demo`` (``scores.csv``, ``run_summary.json``,
-    ``evaluation.json``).
+    Outputs go under ``root``: ``data/raw/demo-train-*`` and ``data/raw/demo-holdout-*``
+    (generated once and reused), ``models/demo``, ``reports/demo`` (scores, explanations, plots,
+    ``run_summary.json``, ``evaluation.json``) and, with ``track``, the MLflow store
+    ``mlflow.db``/``mlruns``.
     """
     if holdout_seed == train_seed:
         raise ValueError(
-            "holdout_seed must differ from train_seed: the held-out portfolio must be "
-            "a different draw"
+            "holdout_seed must differ from train_seed: the held-out portfolio must "
+            "be a different draw"
         )
     root = Path(root)
     train_dir = root / "data" / "raw" / f"demo-train-{train_products}-s{train_seed}"
@@ -168,18 +440,35 @@ def run_demo(
     _reuse_or_generate(holdout_dir, holdout_products, holdout_seed)
     seconds["generate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    model = train(train_dir, model_dir, config=config, progress=progress)
+    uri = None
+    if track:
+        from riskmodel.tracking import tracking_uri
+
+        uri = tracking_uri(root)
+    model = train(
+        train_dir, model_dir, config=config, progress=progress, track=track, tracking_uri=uri
+    )
     seconds["train"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     holdout = load_portfolio(holdout_dir)
     # Score with the saved folder, not the in-memory model: the demo checks the real artefact.
-    scores = _score_and_write(load_model(model_dir), holdout, out_dir)
-    seconds["score"] = time.perf_counter() - t0
+    saved = _load(model_dir)
+    assessment = assess(saved, holdout)
+    write_assessment(assessment, holdout, saved, out_dir)
+    scores = assessment.scores
+    seconds["score and explain"] = time.perf_counter() - t0
     truth = read_table(holdout_dir / "truth.csv")
     truth = truth.astype({c: "float64" for c in truth.columns if c != "product_id"})
     evaluations = evaluate_scores(scores, holdout.incident_counts(), holdout.products, truth)
     result = DemoResult(
-        train_dir, holdout_dir, model_dir, out_dir, model.version_, evaluations, seconds
+        train_dir,
+        holdout_dir,
+        model_dir,
+        out_dir,
+        model.version_,
+        evaluations,
+        seconds,
+        getattr(model, "tracked_", None),
     )
     report = {
         "model_version": model.version_,

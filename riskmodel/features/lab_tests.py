@@ -33,7 +33,14 @@ from riskmodel.features.base import PortfolioTransformer, count_per_product
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.reference import FAMILIES, STANDARDS_CATALOGUE, TEST_KIND_FAMILY, normalise_standard
 
-__all__ = ["LabTestFeatures", "normalised_margin"]
+__all__ = [
+    "LabTestFeatures",
+    "normalised_margin",
+    "family_label",
+    "expected_lacking",
+    "latest_tests",
+    "map_values",
+]
 
 _BOTH_UP = {"performance": 1, "safety": 1}
 _BOTH_DOWN = {"performance": -1, "safety": -1}
@@ -62,7 +69,7 @@ def normalised_margin(measured, limit, higher_is_better) -> np.ndarray:
     return np.where(np.isfinite(margin), margin, np.nan)
 
 
-def _map_values(series: pd.Series, mapping) -> np.ndarray:
+def map_values(series: pd.Series, mapping) -> np.ndarray:
     """``series.map(mapping)`` computed once per distinct value (tables have millions of rows but
     only a few distinct kinds, outcomes or standards)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -73,7 +80,8 @@ def _map_values(series: pd.Series, mapping) -> np.ndarray:
     return lookup[codes]
 
 
-def _family_label(family: str) -> str:
+def family_label(family: str) -> str:
+    """The name part of a family's features: ``safety`` -> ``safety_related``."""
     return f"{family}_related"
 
 
@@ -117,7 +125,7 @@ class LabTestFeatures(PortfolioTransformer):
                 ),
             ]
         for family in FAMILIES:
-            label = _family_label(family)
+            label = family_label(family)
             kinds = ", ".join(k for k, f in TEST_KIND_FAMILY.items() if f == family)
             specs += [
                 FeatureSpec(
@@ -172,13 +180,13 @@ class LabTestFeatures(PortfolioTransformer):
         kind = t["test_kind"].to_numpy(dtype=object)
         outcome = t["outcome"].to_numpy(dtype=object)
         passed, failed = outcome == "pass", outcome == "fail"
-        family = _map_values(t["test_kind"], TEST_KIND_FAMILY)
+        family = map_values(t["test_kind"], TEST_KIND_FAMILY)
 
         def count(mask) -> np.ndarray:
             return count_per_product(pos, mask, n)
 
-        std = _map_values(t["standard"], normalise_standard)
-        latest = self._latest(pos, std, t["test_date"].to_numpy(), outcome)
+        std = map_values(t["standard"], normalise_standard)
+        latest = latest_tests(pos, std, t["test_date"].to_numpy(), outcome)
         out: dict[str, np.ndarray] = {}
         for k in TEST_KINDS:
             of_kind = kind == k
@@ -190,7 +198,7 @@ class LabTestFeatures(PortfolioTransformer):
                     tested > 0, count(of_kind & latest & failed) / tested, np.nan
                 )
 
-        severity = _map_values(t["severity"], _SEVERITY_RANK).astype("float64")
+        severity = map_values(t["severity"], _SEVERITY_RANK).astype("float64")
         severity = np.where(np.isnan(severity), np.where(failed, 2.0, 1.0), severity)
         severity = np.where(passed, 0.0, severity)
         margin = normalised_margin(
@@ -201,7 +209,7 @@ class LabTestFeatures(PortfolioTransformer):
         missing = self._expected_missing(products, pos, std, outcome)
 
         for fam in FAMILIES:
-            label = _family_label(fam)
+            label = family_label(fam)
             in_fam = family == fam
             worst = np.zeros(n)
             np.maximum.at(worst, pos[in_fam & latest], severity[in_fam & latest])
@@ -222,52 +230,65 @@ class LabTestFeatures(PortfolioTransformer):
             )
         return pd.DataFrame(out)
 
-    @staticmethod
-    def _latest(pos, std, dates, outcome) -> np.ndarray:
-        """True on the rows that are the most recent test of their (product, standard).
-
-        On a tie of dates the worse outcome counts as the later one (the conservative reading).
-        """
-        order = pd.DataFrame(
-            {
-                "pos": pos,
-                "std": std,
-                "date": dates,
-                "rank": _map_values(pd.Series(outcome), _OUTCOME_ORDER),
-            }
-        )
-        last = (
-            order.sort_values(["pos", "std", "date", "rank"], kind="stable")
-            .drop_duplicates(["pos", "std"], keep="last")
-            .index.to_numpy()
-        )
-        flag = np.zeros(len(pos), dtype=bool)
-        flag[last] = True
-        return flag
-
     def _expected_missing(self, products, pos, std, outcome) -> dict[str, np.ndarray]:
         """Per family: expected standards of each product's category with no pass on file."""
-        n = len(products)
-        cats = list(self.expected_)
-        items = [list(dict(map(tuple, self.expected_[c])).items()) for c in cats]  # de-duplicated
-        sizes = np.array([len(i) for i in items] + [0])  # the last entry: category not in catalogue
-        flat_std = np.array([name for i in items for name, _ in i], dtype=object)
-        flat_fam = np.array([fam for i in items for _, fam in i], dtype=object)
-        first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        codes = pd.Categorical(products["category"].astype(str), categories=cats).codes
-        codes = np.where(codes < 0, len(cats), codes)
-        per_product = sizes[codes]
-        want_pos = np.repeat(np.arange(n), per_product)
-        offset = np.arange(per_product.sum()) - np.repeat(
-            np.cumsum(per_product) - per_product, per_product
-        )
-        want = np.repeat(first[codes], per_product) + offset
-        on_file = outcome != "fail"
-        have = pd.MultiIndex.from_arrays([want_pos, flat_std[want]]).isin(
-            pd.MultiIndex.from_arrays([pos[on_file], std[on_file]])
-        )
-        lacking_pos, lacking_fam = want_pos[~have], flat_fam[want][~have]
+        lacking_pos, _, lacking_fam = expected_lacking(self.expected_, products, pos, std, outcome)
         return {
-            fam: np.bincount(lacking_pos[lacking_fam == fam], minlength=n).astype("float64")
+            fam: np.bincount(lacking_pos[lacking_fam == fam], minlength=len(products)).astype(
+                "float64"
+            )
             for fam in FAMILIES
         }
+
+
+def expected_lacking(expected: dict, products: pd.DataFrame, pos, std, outcome):
+    """The expected standards without a passing (or conditional) result, one entry per product
+    and standard: ``(product positions, normalised standards, families)``.
+
+    ``expected`` maps each category to ``[normalised standard, family]`` pairs (the
+    ``expected_`` attribute of a fitted :class:`LabTestFeatures`); ``pos``, ``std`` and
+    ``outcome`` describe the test rows (product position, normalised standard, outcome).
+    """
+    n = len(products)
+    cats = list(expected)
+    items = [list(dict(map(tuple, expected[c])).items()) for c in cats]  # de-duplicated
+    sizes = np.array([len(i) for i in items] + [0])  # the last entry: category not in catalogue
+    flat_std = np.array([name for i in items for name, _ in i], dtype=object)
+    flat_fam = np.array([fam for i in items for _, fam in i], dtype=object)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    codes = pd.Categorical(products["category"].astype(str), categories=cats).codes
+    codes = np.where(codes < 0, len(cats), codes)
+    per_product = sizes[codes]
+    want_pos = np.repeat(np.arange(n), per_product)
+    offset = np.arange(per_product.sum()) - np.repeat(
+        np.cumsum(per_product) - per_product, per_product
+    )
+    want = np.repeat(first[codes], per_product) + offset
+    on_file = np.asarray(outcome) != "fail"
+    have = pd.MultiIndex.from_arrays([want_pos, flat_std[want]]).isin(
+        pd.MultiIndex.from_arrays([np.asarray(pos)[on_file], np.asarray(std)[on_file]])
+    )
+    return want_pos[~have], flat_std[want][~have], flat_fam[want][~have]
+
+
+def latest_tests(pos, std, dates, outcome) -> np.ndarray:
+    """True on the rows that are the most recent test of their (product, standard).
+
+    On a tie of dates the worse outcome counts as the later one (the conservative reading).
+    """
+    order = pd.DataFrame(
+        {
+            "pos": pos,
+            "std": std,
+            "date": dates,
+            "rank": map_values(pd.Series(outcome), _OUTCOME_ORDER),
+        }
+    )
+    last = (
+        order.sort_values(["pos", "std", "date", "rank"], kind="stable")
+        .drop_duplicates(["pos", "std"], keep="last")
+        .index.to_numpy()
+    )
+    flag = np.zeros(len(pos), dtype=bool)
+    flag[last] = True
+    return flag

@@ -61,8 +61,13 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def save_model(model: RiskModel, folder: str | os.PathLike) -> Path:
-    """Write a fitted model to ``folder`` (created if needed) and return the folder's path."""
+def save_model(
+    model: RiskModel, folder: str | os.PathLike, *, validation: dict | None = None
+) -> Path:
+    """Write a fitted model to ``folder`` (created if needed) and return the folder's path.
+
+    ``validation``, the validation report of the training run, is kept in the manifest.
+    """
     if not hasattr(model, "models_"):
         raise ValueError("cannot save an unfitted RiskModel: call fit() first")
     folder = Path(folder)
@@ -87,6 +92,7 @@ def save_model(model: RiskModel, folder: str | os.PathLike) -> Path:
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "targets": list(TARGETS),
         "training": model.training_,
+        "validation": validation,
         "files": {name: _sha256(folder / name) for name in sorted(files)},
     }
     _write_text(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
@@ -138,6 +144,7 @@ def load_model(folder: str | os.PathLike) -> RiskModel:
         text = (folder / f"{target}.lgb.txt").read_text()
         model.models_[target] = PoissonGBMRegressor.from_state(meta, text)
     model.training_ = manifest["training"]
+    model.validation_report_ = manifest.get("validation")
     model.version_ = manifest["model_version"]
     model.manifest_ = manifest
     return model

@@ -135,6 +135,11 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         Number of trees in ``booster_``.
     validation_deviance_ : list of float
         Mean Poisson deviance on the validation rows after each tree (empty without validation).
+    validation_index_ : ndarray of int
+        Rows held out for early stopping by the internal split (empty otherwise).
+    validation_prediction_ : ndarray of float
+        Expected counts of those rows from the model before the refit: out-of-sample predictions
+        for evaluating the configuration. Not saved by :meth:`to_state`.
     """
 
     def __init__(
@@ -374,7 +379,7 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         cat_cols = list(self.categories_)
         params = self._lgb_params(self._monotone_list(list(frame.columns)))
 
-        train_idx, valid = np.arange(n), None
+        train_idx, valid_idx, valid = np.arange(n), np.zeros(0, dtype=int), None
         if self.early_stopping_rounds is not None:
             if eval_set is not None:
                 Xv, yv, ev = eval_set
@@ -412,6 +417,14 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         self.best_iteration_ = booster.best_iteration if valid is not None else self.max_iter
         self.best_iteration_ = max(1, int(self.best_iteration_ or booster.current_iteration()))
         self.validation_deviance_ = [float(v) for v in evals.get("valid", {}).get("poisson", [])]
+        self.validation_index_ = valid_idx
+        self.validation_prediction_ = np.zeros(0)
+        if len(valid_idx):  # out-of-sample predictions of the held-out rows, before any refit
+            fv, _, ev, _ = valid
+            trees = booster.predict(
+                fv, raw_score=True, num_iteration=self.best_iteration_, num_threads=self.n_jobs
+            )
+            self.validation_prediction_ = np.exp(intercept + np.log(ev) + trees)
         if valid is not None and eval_set is None and self.refit_full:
             booster, intercept, _ = self._train(
                 frame, y, exposure, weight, params, cat_cols, self.best_iteration_, None, callbacks

@@ -62,6 +62,9 @@ class RiskModel:
         validation deviance at the chosen number of trees per target.
     version_ : str
         ``rm-`` and a content hash of the fitted pipeline and trees: equal models, equal versions.
+    validation_ : DataFrame
+        Right after ``fit`` only (not saved): out-of-sample predictions and observed counts of the
+        products held out for early stopping, for the validation report.
     """
 
     def __init__(self, config: TrainConfig | None = None):
@@ -116,8 +119,10 @@ class RiskModel:
                 est.best_iteration_,
             )
             self.models_[target] = est
+        self.validation_ = self._validation_frame(portfolio, counts)
         self.training_ = {
             "fingerprint": portfolio.fingerprint(),
+            "mean_log_exposure": float(np.mean(np.log(exposure))),
             "products": int(portfolio.n_products),
             "incidents": {t: int(counts[t].sum()) for t in TARGETS},
             "exposure_unit_years": float(exposure.sum()),
@@ -133,6 +138,21 @@ class RiskModel:
         }
         self.version_ = self._content_hash()
         return self
+
+    def _validation_frame(self, portfolio: Portfolio, counts: pd.DataFrame) -> pd.DataFrame:
+        """Out-of-sample predictions of the products held out for early stopping."""
+        index = self.models_[TARGETS[0]].validation_index_
+        for target in TARGETS[1:]:  # same seed, groups and rows: the same split
+            assert np.array_equal(self.models_[target].validation_index_, index)
+        frame = pd.DataFrame({"product_id": portfolio.products["product_id"].to_numpy()[index]})
+        for target in TARGETS:
+            expected = self.models_[target].validation_prediction_
+            frame[f"{target}_risk"] = -np.expm1(-expected)
+            frame[f"expected_{target}_incidents"] = expected
+        frame["exposure_unit_years"] = exposure_unit_years(portfolio.products).to_numpy()[index]
+        for target in TARGETS:
+            frame[target] = counts[target].to_numpy()[index]
+        return frame
 
     @staticmethod
     def _hide_categories(X: pd.DataFrame, cfg: TrainConfig) -> pd.DataFrame:

@@ -1,7 +1,9 @@
-"""The command line, end to end on small folders: generate, train, score; and its error paths."""
+"""The command line, end to end on small folders: generate, train, score, explain; error paths."""
 
 import json
+import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -15,21 +17,40 @@ def _run(*args):
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
+def _score(model, data, out, *extra):
+    return _run("score", "--model", model, "--data", data, "--out", out, "--no-plots", *extra)
+
+
 def test_help_lists_every_command():
     result = _run("--help")
     assert result.exit_code == 0
-    for command in ("generate", "train", "score", "demo"):
+    for command in ("generate", "train", "score", "explain", "promote", "demo"):
         assert command in result.output
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, train_folder):
+def config(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cfg") / "c.toml"
+    path.write_text("n_jobs = 1\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, train_folder, config):
     model_dir = tmp_path_factory.mktemp("cli") / "model"
-    config = tmp_path_factory.mktemp("cfg") / "c.toml"
-    config.write_text("n_jobs = 1\n")
-    result = _run("train", "--data", train_folder, "--out", model_dir, "--config", config)
+    result = _run(
+        "train", "--data", train_folder, "--out", model_dir, "--config", config, "--no-track"
+    )
     assert result.exit_code == 0, result.output
     return model_dir
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory, trained, score_folder):
+    out = tmp_path_factory.mktemp("scored")
+    result = _run("score", "--model", trained, "--data", score_folder, "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
 
 
 def test_generate_writes_a_portfolio(tmp_path):
@@ -39,43 +60,75 @@ def test_generate_writes_a_portfolio(tmp_path):
     assert json.loads((tmp_path / "generator.json").read_text())["seed"] == 4
 
 
-def test_score_writes_contract_outputs_and_is_byte_identical_on_rerun(
-    tmp_path, trained, score_folder
-):
-    for out in ("a", "b"):
-        result = _run("score", "--model", trained, "--data", score_folder, "--out", tmp_path / out)
-        assert result.exit_code == 0, result.output
-    first = (tmp_path / "a" / "scores.csv").read_bytes()
-    assert first == (tmp_path / "b" / "scores.csv").read_bytes()
-    scores = pd.read_csv(tmp_path / "a" / "scores.csv", keep_default_na=False)
+def test_score_writes_contract_outputs(scored):
+    scores = pd.read_csv(scored / "scores.csv", keep_default_na=False)
     assert scores.columns[:3].tolist() == ["product_id", "performance_risk", "safety_risk"]
     assert len(scores) == 300 and scores["safety_risk"].between(0, 1).all()
-    summary = json.loads((tmp_path / "a" / "run_summary.json").read_text())
+    for target in ("performance", "safety"):
+        assert (scores[f"{target}_reason_1"].str.contains(f": {target} risk x")).all()
+    summary = json.loads((scored / "run_summary.json").read_text())
     assert summary["products"] == {"read": 300, "scored": 300, "rejected": 0}
     for counts in summary["tables"].values():
         assert counts["read"] == counts["used"] + counts["rejected"]
+    for name in ("explanations.csv", "importance_by_group.csv", "shap_summary_safety.png"):
+        assert (scored / name).is_file(), name
+    assert len(list(scored.glob("shap_dependence_safety_*.png"))) == 4
 
 
-def test_retraining_on_the_same_data_gives_byte_identical_scores(
-    tmp_path, trained, train_folder, score_folder
+def test_explanations_csv_follows_the_contract_and_adds_up(scored):
+    scores = pd.read_csv(scored / "scores.csv", keep_default_na=False)
+    ex = pd.read_csv(scored / "explanations.csv", keep_default_na=False)
+    assert ex.columns.tolist()[:7] == [
+        "product_id",
+        "target",
+        "feature",
+        "input_group",
+        "value",
+        "contribution",
+        "scale",
+    ]
+    assert set(ex["scale"]) == {"log_rate"}
+    assert set(ex["input_group"]) == {
+        "category",
+        "zone",
+        "company",
+        "exposure",
+        "tests",
+        "certifications",
+        "base",
+    }
+    base = ex[ex["feature"] == "__base__"]
+    assert len(base) == 2 * len(scores) and (base["input_group"] == "base").all()
+    total = ex.groupby(["product_id", "target"])["contribution"].sum().unstack()
+    for target in ("performance", "safety"):
+        risk = 1 - np.exp(-np.exp(total.loc[scores["product_id"], target].to_numpy()))
+        np.testing.assert_allclose(risk, scores[f"{target}_risk"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(ex["factor"], np.exp(ex["contribution"]), rtol=1e-6)
+
+
+def test_scores_are_byte_identical_on_rerun_and_after_retraining(
+    tmp_path, trained, config, train_folder, score_folder
 ):
-    config = tmp_path / "c.toml"
-    config.write_text("n_jobs = 1\n")
     assert (
         _run(
-            "train", "--data", train_folder, "--out", tmp_path / "m2", "--config", config
+            "train",
+            "--data",
+            train_folder,
+            "--out",
+            tmp_path / "m2",
+            "--config",
+            config,
+            "--no-track",
         ).exit_code
         == 0
     )
-    for model, out in ((trained, "a"), (tmp_path / "m2", "b")):
-        assert (
-            _run(
-                "score", "--model", model, "--data", score_folder, "--out", tmp_path / out
-            ).exit_code
-            == 0
-        )
-    assert (tmp_path / "a" / "scores.csv").read_bytes() == (
-        tmp_path / "b" / "scores.csv"
+    for model, out in ((trained, "a"), (trained, "b"), (tmp_path / "m2", "c")):
+        assert _score(model, score_folder, tmp_path / out).exit_code == 0
+    first = (tmp_path / "a" / "scores.csv").read_bytes()
+    assert first == (tmp_path / "b" / "scores.csv").read_bytes()
+    assert first == (tmp_path / "c" / "scores.csv").read_bytes()
+    assert (tmp_path / "a" / "explanations.csv").read_bytes() == (
+        tmp_path / "c" / "explanations.csv"
     ).read_bytes()
 
 
@@ -92,7 +145,7 @@ def _copy_with_product_cell(source, target, row: int, column: str, value: str):
 
 def test_an_unseen_zone_is_scored_with_the_fallback_and_flagged(tmp_path, trained, score_folder):
     data = _copy_with_product_cell(score_folder, tmp_path / "data", 0, "zone", "jeju")
-    result = _run("score", "--model", trained, "--data", data, "--out", tmp_path / "out")
+    result = _score(trained, data, tmp_path / "out")
     assert result.exit_code == 0, result.output
     scores = pd.read_csv(tmp_path / "out" / "scores.csv", keep_default_na=False)
     assert "zone 'jeju' unseen in training" in scores.loc[0, "data_issues"]
@@ -101,7 +154,7 @@ def test_an_unseen_zone_is_scored_with_the_fallback_and_flagged(tmp_path, traine
 
 def test_bad_data_stops_with_a_clear_message_and_exit_status_2(tmp_path, trained, score_folder):
     data = _copy_with_product_cell(score_folder, tmp_path / "data", 3, "trl", "twelve")
-    result = _run("score", "--model", trained, "--data", data, "--out", tmp_path / "out")
+    result = _score(trained, data, tmp_path / "out")
     assert result.exit_code == 2
     assert "products, row 4" in result.output and "'trl'" in result.output
     assert "twelve" in result.output
@@ -113,15 +166,40 @@ def test_training_without_incidents_is_refused(tmp_path, score_folder):
     data.mkdir()
     for name in ("products", "test_results", "certifications"):
         (data / f"{name}.csv").write_bytes((score_folder / f"{name}.csv").read_bytes())
-    result = _run("train", "--data", data, "--out", tmp_path / "m")
+    result = _run("train", "--data", data, "--out", tmp_path / "m", "--no-track")
     assert result.exit_code == 2 and "incidents" in result.output
 
 
 def test_a_tampered_model_is_refused(tmp_path, trained, score_folder):
-    import shutil
-
     copy = tmp_path / "model"
     shutil.copytree(trained, copy)
     (copy / "config.json").write_text("{}")
-    result = _run("score", "--model", copy, "--data", score_folder, "--out", tmp_path / "out")
+    result = _score(copy, score_folder, tmp_path / "out")
     assert result.exit_code == 2 and "altered" in result.output
+
+
+def test_explain_prints_a_waterfall_that_ends_at_the_score(tmp_path, trained, scored, score_folder):
+    scores = pd.read_csv(scored / "scores.csv", keep_default_na=False).set_index("product_id")
+    product = scores.index[7]
+    result = _run(
+        "explain",
+        "--model",
+        trained,
+        "--data",
+        score_folder,
+        "--product",
+        product,
+        "--plot",
+        tmp_path / "wf.png",
+    )
+    assert result.exit_code == 0, result.output
+    for target in ("performance", "safety"):
+        assert f"{target}: risk {scores.loc[product, f'{target}_risk']:.4f}" in result.output
+        assert scores.loc[product, f"{target}_reason_1"] in result.output
+    assert "base (typical product, typical exposure)" in result.output
+    assert (tmp_path / "wf.png").stat().st_size > 10_000
+
+
+def test_explain_an_unknown_product_is_a_clear_error(trained, score_folder):
+    result = _run("explain", "--model", trained, "--data", score_folder, "--product", "nope")
+    assert result.exit_code == 2 and "'nope' is not in" in result.output

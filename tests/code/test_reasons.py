@@ -1,0 +1,109 @@
+"""Reasons in words: the product's own standards and schemes, with the factor of each effect."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskmodel.assessment import assess
+from riskmodel.portfolio import Portfolio
+from riskmodel.reasons import MIN_EFFECT, describe
+
+
+@pytest.mark.parametrize(
+    ("feature", "value", "listed", "text"),
+    [
+        ("category", "drone", {}, "category drone"),
+        ("zone", "__unknown__", {}, "zone unseen in training (portfolio-average zone effect)"),
+        ("trl", 7.0, {}, "technology readiness level 7"),
+        ("public_exposure_level", 0.0, {}, "closed site"),
+        (
+            "tests_safety_failed",
+            2.0,
+            {"failed:safety": "IEC 62133-2 (critical), UL 1973 (minor)"},
+            "failed safety tests: IEC 62133-2 (critical), UL 1973 (minor)",
+        ),
+        ("tests_safety_failed", 0.0, {}, "no failed safety test"),
+        ("tests_cybersecurity_failing_share", np.nan, {}, "no cybersecurity test on file"),
+        (
+            "tests_safety_related_unresolved",
+            1.0,
+            {"unresolved:safety": "UL 9540A (major)"},
+            "unresolved safety-related failure: UL 9540A (major)",
+        ),
+        (
+            "tests_safety_related_min_margin",
+            -0.05,
+            {"thinnest:safety": "IEC 62619"},
+            "thinnest safety-related margin 5% beyond the limit (IEC 62619)",
+        ),
+        (
+            "tests_performance_related_expected_missing",
+            2.0,
+            {"missing:performance": "IEC 62620"},
+            "expected performance-related standard without a pass: IEC 62620",
+        ),
+        (
+            "certs_active_overseas",
+            2.0,
+            {"certs:active_overseas": "UL, CE"},
+            "active overseas certification: UL, CE",
+        ),
+        ("certs_active_overseas", 0.0, {}, "no active overseas certification"),
+        (
+            "certs_withdrawn_suspended",
+            1.0,
+            {"certs:withdrawn_suspended": "TUV"},
+            "withdrawn or suspended certification: TUV",
+        ),
+    ],
+)
+def test_describe(feature, value, listed, text):
+    assert describe(feature, value, listed) == text
+
+
+def test_every_feature_can_be_described(model, holdout):
+    portfolio, _ = holdout
+    X = model.features(portfolio.subset(portfolio.products["product_id"].iloc[:50]))
+    for spec in model.feature_specs_:
+        for value in X[spec.name].unique():
+            text = describe(spec.name, value, {})
+            assert text and "=" not in text, (spec.name, value, text)
+
+
+def test_a_failed_critical_test_is_named_in_the_reasons(model, holdout):
+    portfolio, _ = holdout
+    product = portfolio.products.iloc[[0]].reset_index(drop=True)
+    fails = pd.DataFrame(
+        [
+            {
+                "product_id": product["product_id"][0],
+                "test_id": f"X{i}",
+                "standard": std,
+                "test_kind": "safety",
+                "test_date": product["coverage_start"][0] - pd.Timedelta(days=9),
+                "lab_accredited": True,
+                "outcome": "fail",
+                "severity": "critical",
+                "measured_value": None,
+                "limit_value": None,
+                "higher_is_better": None,
+            }
+            for i, std in enumerate(["EN 4709-001", "ASTM F3322", "IEC 61508"])
+        ]
+    )
+    tests = fails.astype({c: portfolio.test_results[c].dtype for c in fails.columns})
+    one = Portfolio(product, tests, portfolio.certifications.iloc[0:0])
+    scores = assess(model, one).scores
+    reasons = " | ".join(scores[[f"safety_reason_{i}" for i in (1, 2, 3)]].iloc[0])
+    assert "critical" in reasons and ("EN 4709-001" in reasons or "failure" in reasons)
+
+
+def test_reasons_are_ranked_by_size_and_small_effects_are_left_out(model, holdout):
+    portfolio, _ = holdout
+    some = portfolio.subset(portfolio.products["product_id"].iloc[:200])
+    result = assess(model, some)
+    factors = result.scores["safety_reason_1"].str.extract(r"x(\d+\.\d+)$")[0].astype(float)
+    second = result.scores["safety_reason_2"].str.extract(r"x(\d+\.\d+)$")[0].astype(float)
+    both = factors.notna() & second.notna()
+    assert (np.abs(np.log(factors[both])) >= np.abs(np.log(second[both])) - 0.01).all()
+    assert (np.abs(np.log(factors.dropna())) >= MIN_EFFECT - 0.01).all()
