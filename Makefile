@@ -36,6 +36,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_large_file.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check riskmodel scripts tests

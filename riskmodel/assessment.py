@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -43,9 +44,18 @@ class Assessment:
         return explanations_table(self.explanations)
 
 
-def assess(model: RiskModel, portfolio: Portfolio, *, n_jobs: int | None = None) -> Assessment:
-    """Score every product, explain every score and put the top reasons into the scores."""
-    scores = score_portfolio(model, portfolio, n_jobs=n_jobs)
+def assess(
+    model: RiskModel,
+    portfolio: Portfolio,
+    *,
+    n_jobs: int | None = None,
+    issues: Mapping[str, list[str]] | None = None,
+) -> Assessment:
+    """Score every product, explain every score and put the top reasons into the scores.
+
+    ``issues`` (per product_id, from validation) go into ``data_issues``.
+    """
+    scores = score_portfolio(model, portfolio, n_jobs=n_jobs, issues=issues)
     explanations = explain(model, portfolio, n_jobs=n_jobs)
     reasons = reasons_table(model, portfolio, explanations)
     tail = ["data_issues", "model_version"]
@@ -55,7 +65,11 @@ def assess(model: RiskModel, portfolio: Portfolio, *, n_jobs: int | None = None)
 
 
 def score_with_reasons(
-    model: RiskModel, portfolio: Portfolio, *, n_jobs: int | None = None
+    model: RiskModel,
+    portfolio: Portfolio,
+    *,
+    n_jobs: int | None = None,
+    issues: Mapping[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """The scores table with reasons (what ``scores.csv`` holds)."""
-    return assess(model, portfolio, n_jobs=n_jobs).scores
+    return assess(model, portfolio, n_jobs=n_jobs, issues=issues).scores

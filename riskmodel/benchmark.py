@@ -20,7 +20,7 @@ from riskmodel.models import RiskModel
 from riskmodel.scoring import score_portfolio
 from riskmodel.synthetic import generate_portfolio
 
-__all__ = ["BenchResult", "measure"]
+__all__ = ["BenchResult", "measure", "LargeFileResult", "measure_large_file"]
 
 
 @dataclass
@@ -105,4 +105,72 @@ def measure(
         difference,
         round(single_ms, 2),
         round(_peak_rss_mb(), 1),
+    )
+
+
+@dataclass
+class LargeFileResult:
+    """Figures for scoring a data folder whose ``test_results.csv`` is large."""
+
+    file_mb: float
+    test_rows: int
+    products: int
+    read_validate_s: float
+    score_s: float
+    rejected_rows: int
+    peak_rss_mb: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def measure_large_file(
+    size_mb: float = 100, *, products: int = 5_000, seed: int = 1, n_jobs: int = 2
+) -> LargeFileResult:
+    """Write a data folder whose ``test_results.csv`` is ``size_mb`` large, then time reading and
+    validating it and scoring it with a small model (all outputs written, no plots).
+
+    The test rows are copies of a generated portfolio's rows with new ``test_id`` values, so
+    every one of them is read, checked and used.
+    """
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    from riskmodel.portfolio import contract_text
+    from riskmodel.synthetic import write_portfolio
+    from riskmodel.validation import load_data
+    from riskmodel.workflows import score
+
+    portfolio, truth = generate_portfolio(products, seed=seed)
+    model = RiskModel(TrainConfig(seed=seed, n_jobs=n_jobs)).fit(portfolio)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        write_portfolio(portfolio, truth, data, seed=seed)
+        tests = contract_text(portfolio.test_results)
+        one_copy = len(tests.to_csv(index=False).encode())
+        copies = int(np.ceil(size_mb * 1024 * 1024 / one_copy))
+        big = pd.concat([tests] * copies, ignore_index=True)
+        big["test_id"] = [f"T{k:09d}" for k in range(len(big))]
+        path = data / "test_results.csv"
+        big.to_csv(path, index=False)
+        del big, tests
+        file_mb = path.stat().st_size / 1024 / 1024
+        start = time.perf_counter()
+        checked = load_data(data)
+        read_s = time.perf_counter() - start
+        rows, rejected = checked.read["test_results"], len(checked.rejects)
+        del checked
+        start = time.perf_counter()
+        score(model, data, Path(tmp) / "out", n_jobs=n_jobs, plots=False)
+        score_s = time.perf_counter() - start
+    return LargeFileResult(
+        file_mb=file_mb,
+        test_rows=rows,
+        products=products,
+        read_validate_s=read_s,
+        score_s=score_s,
+        rejected_rows=rejected,
+        peak_rss_mb=_peak_rss_mb(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,14 +11,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from riskmodel import __version__, workflows
 from riskmodel.config import load_config
-from riskmodel.io import DataFolderError
+from riskmodel.io import MAX_FILE_MB, DataFolderError
 from riskmodel.models.persistence import ModelIntegrityError
-from riskmodel.validation import ContractError
+from riskmodel.validation import ContractError, StrictModeError
 
 app = typer.Typer(
     help="riskmodel: objective, explainable performance- and safety-risk scores for new-product "
@@ -63,12 +65,34 @@ def _main(
 
 @contextmanager
 def _user_errors():
-    """Show data and model problems as a clear message and exit status 2, not a traceback."""
+    """Show problems as a clear message and an exit status, never a traceback.
+
+    Exit status 1: strict mode stopped on rejected rows; 2: the data, model or options cannot be
+    used; 3: an unexpected internal error (rerun with -v for the traceback and report it).
+    """
     try:
         yield
+    except StrictModeError as exc:
+        console.print(
+            f"[bold red]strict mode:[/] {escape(str(exc))}\nrejects.csv and "
+            "run_summary.json say which rows and why",
+            highlight=False,
+        )
+        raise typer.Exit(code=1) from None
     except _USER_ERRORS as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # the user gets a message, the log (-v) gets the traceback
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        name = type(exc).__name__
+        console.print(
+            f"[bold red]internal error ({name}):[/] {escape(str(exc))}\n"
+            "rerun with -v for details and report it",
+            highlight=False,
+        )
+        raise typer.Exit(code=3) from None
 
 
 @contextmanager
@@ -117,6 +141,13 @@ TrackingUri = Annotated[
         "--tracking-uri", help="MLflow store (default: MLFLOW_TRACKING_URI or ./mlflow.db)."
     ),
 ]
+StrictOption = Annotated[
+    bool,
+    typer.Option("--strict", help="Fail the run if any input row is rejected (exit status 1)."),
+]
+MaxFileMb = Annotated[
+    float, typer.Option("--max-file-mb", min=1, help="Refuse input files larger than this (MB).")
+]
 ModelRef = Annotated[
     str,
     typer.Option("--model", help="Model folder, or MLflow URI such as models:/riskmodel@champion."),
@@ -130,14 +161,26 @@ def train(
     config: Annotated[Path | None, typer.Option("--config", help="Training config (TOML).")] = None,
     track: TrackOption = True,
     tracking_uri: TrackingUri = None,
+    strict: StrictOption = False,
+    max_file_mb: MaxFileMb = MAX_FILE_MB,
 ) -> None:
     """Train the performance and safety models, save the model folder, log it to MLflow."""
     with _user_errors():
         cfg = load_config(config)
         with _training_progress() as progress:
             model = workflows.train(
-                data, out_dir, config=cfg, progress=progress, track=track, tracking_uri=tracking_uri
+                data,
+                out_dir,
+                config=cfg,
+                progress=progress,
+                track=track,
+                tracking_uri=tracking_uri,
+                strict=strict,
+                max_mb=max_file_mb,
             )
+    _print_reconciliation(
+        model.training_data_.reconciliation()["tables"], out_dir / "training_rejects.csv"
+    )
     out.print(
         f"model {model.version_} trained on {model.training_['products']:,} products; "
         f"saved to {out_dir}"
@@ -159,16 +202,45 @@ def score(
         bool, typer.Option("--plots/--no-plots", help="Write SHAP summary and dependence plots.")
     ] = True,
     tracking_uri: TrackingUri = None,
+    strict: StrictOption = False,
+    max_file_mb: MaxFileMb = MAX_FILE_MB,
 ) -> None:
-    """Score every product: scores.csv (with reasons), explanations.csv, run_summary.json."""
+    """Score every product: scores.csv (with reasons), rejects.csv, run_summary.json,
+    explanations.csv and the global SHAP view."""
     with _user_errors(), console.status("scoring and explaining"):
         scores = workflows.score(
-            model, data, out_dir, n_jobs=threads, plots=plots, tracking_uri=tracking_uri
+            model,
+            data,
+            out_dir,
+            n_jobs=threads,
+            plots=plots,
+            tracking_uri=tracking_uri,
+            strict=strict,
+            max_mb=max_file_mb,
         )
+    summary = json.loads((out_dir / "run_summary.json").read_text())
+    _print_reconciliation(summary["tables"], out_dir / "rejects.csv")
+    products = summary["products"]
     out.print(
-        f"scored {len(scores):,} products; wrote {out_dir / 'scores.csv'} and "
-        f"{out_dir / 'explanations.csv'}"
+        f"products: {products['read']:,} read = {products['scored']:,} scored + "
+        f"{products['rejected']:,} rejected; {summary['products_with_data_issues']:,} "
+        "scored with data issues (see data_issues)"
     )
+    out.print(
+        f"wrote {out_dir / 'scores.csv'} ({len(scores):,} rows), "
+        f"{out_dir / 'explanations.csv'}, {out_dir / 'rejects.csv'}, "
+        f"{out_dir / 'run_summary.json'}"
+    )
+
+
+def _print_reconciliation(tables: dict, rejects_file: Path) -> None:
+    """Rows read = used + rejected, per table."""
+    for name, c in tables.items():
+        out.print(
+            f"{name:<15} {c['read']:>9,} read = {c['used']:>9,} used + {c['rejected']:>7,} rejected"
+        )
+    if any(c["rejected"] for c in tables.values()):
+        out.print(f"rejected rows and reasons: {rejects_file}")
 
 
 @app.command()

@@ -104,6 +104,9 @@ class ColumnSpec:
         The allowed values of an ``enum`` column.
     unique : bool
         Whether the column is a key.
+    flag_unknown : bool
+        For an ``enum`` column: a value outside ``allowed`` is kept and flagged instead of
+        rejected (a new product category is scored with the documented fallback).
     """
 
     name: str
@@ -115,6 +118,7 @@ class ColumnSpec:
     exclusive_minimum: bool = False
     allowed: tuple[str, ...] | None = None
     unique: bool = False
+    flag_unknown: bool = False
 
     def expectation(self) -> str:
         """Describe in words what a valid value looks like (used in error messages)."""
@@ -122,7 +126,7 @@ class ColumnSpec:
             "string": "a text value",
             "integer": "a whole number",
             "number": "a number",
-            "date": "a date written YYYY-MM-DD",
+            "date": "a real calendar date written YYYY-MM-DD",
             "boolean": "true or false",
             "enum": "one of " + ", ".join(self.allowed or ()),
         }
@@ -188,7 +192,7 @@ PRODUCTS = TableSpec(
     columns=(
         _col("product_id", "string", True, "unique key", unique=True),
         _col("company_id", "string", True, "applicant company"),
-        _col("category", "enum", True, "product category", allowed=CATEGORIES),
+        _col("category", "enum", True, "product category", allowed=CATEGORIES, flag_unknown=True),
         _col("zone", "string", True, "special zone or region where the product is demonstrated"),
         _col(
             "trl",

@@ -48,7 +48,13 @@ def _contract_table(name: str) -> str:
                 kind,
                 "yes" if col.required else "no",
                 col.meaning,
-                ("unique; " if col.unique else "") + col.expectation(),
+                ("unique; " if col.unique else "")
+                + col.expectation()
+                + (
+                    "; another value is kept, scored with the fallback and flagged"
+                    if col.flag_unknown
+                    else ""
+                ),
             ]
         )
     return _table(["column", "type", "required", "meaning", "checked"], rows)

@@ -16,7 +16,7 @@ Examples
 >>> from riskmodel.synthetic import generate_portfolio
 >>> portfolio, _ = generate_portfolio(3, seed=1)
 >>> frame = to_model_input(portfolio)
->>> list(frame.columns[-2:]), from_model_input(frame).n_products
+>>> list(frame.columns[-2:]), from_model_input(frame).portfolio.n_products
 (['test_results', 'certifications'], 3)
 """
 
@@ -34,7 +34,7 @@ from riskmodel.contract import TABLES
 from riskmodel.models import RiskModel
 from riskmodel.models.persistence import load_model
 from riskmodel.portfolio import Portfolio, contract_text
-from riskmodel.validation import validate_tables
+from riskmodel.validation import ValidationResult, validate_tables
 
 __all__ = ["RiskModelPyfunc", "to_model_input", "from_model_input", "signature", "CHILD_TABLES"]
 
@@ -57,8 +57,9 @@ def to_model_input(portfolio: Portfolio) -> pd.DataFrame:
     return frame
 
 
-def from_model_input(frame: pd.DataFrame) -> Portfolio:
-    """The validated portfolio behind a pyfunc input frame (raises ``ContractError``)."""
+def from_model_input(frame: pd.DataFrame) -> ValidationResult:
+    """Validate a pyfunc input frame (rows that break the contract are set aside, as in
+    ``riskmodel score``)."""
     missing = [c for c in CHILD_TABLES if c not in frame.columns]
     if missing:
         raise ValueError(
@@ -100,4 +101,18 @@ class RiskModelPyfunc(mlflow.pyfunc.PythonModel):
         self.model: RiskModel = load_model(context.artifacts["model_dir"])
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-        return score_with_reasons(self.model, from_model_input(model_input), n_jobs=1)
+        """One output row per input row: the scores of the accepted products, then one row per
+        rejected product with no scores and the reasons in ``data_issues``."""
+        data = from_model_input(model_input)
+        scores = score_with_reasons(self.model, data.portfolio, n_jobs=1, issues=data.issues)
+        rejected = data.rejects[data.rejects["table"] == "products"]
+        if len(rejected):
+            missing = pd.DataFrame(
+                {
+                    "product_id": rejected["product_id"].to_numpy(),
+                    "data_issues": ("rejected: " + rejected["reason"]).to_numpy(),
+                    "model_version": self.model.version_,
+                }
+            )
+            scores = pd.concat([scores, missing], ignore_index=True)
+        return scores

@@ -3,8 +3,9 @@
 ``scores.csv`` has one row per product: ``product_id``, ``performance_risk`` and ``safety_risk``
 (the probabilities of at least one incident of that kind in the coverage period), the expected
 numbers of incidents, the exposure in unit-years, ``data_issues`` (why a score deserves a second
-look, e.g. a category unseen in training scored with the fallback) and ``model_version``.
-``run_summary.json`` reconciles what was read with what was scored.
+look: rows of its file set aside, a category unseen in training scored with the fallback) and
+``model_version``. ``rejects.csv`` lists every input row that was not used, with its reason, and
+``run_summary.json`` reconciles what was read with what was used, rejected and scored.
 
 Examples
 --------
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,9 +30,10 @@ import pandas as pd
 
 from riskmodel.contract import SCORES_COLUMNS
 from riskmodel.features import UNKNOWN
-from riskmodel.io import write_csv
+from riskmodel.io import write_csv, write_text
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import Portfolio
+from riskmodel.validation import ValidationResult
 
 __all__ = ["score_portfolio", "run_summary", "write_outputs"]
 
@@ -47,7 +50,11 @@ def _fallback_notes(model: RiskModel, portfolio: Portfolio) -> pd.Series:
 
 
 def score_portfolio(
-    model: RiskModel, portfolio: Portfolio, *, n_jobs: int | None = None
+    model: RiskModel,
+    portfolio: Portfolio,
+    *,
+    n_jobs: int | None = None,
+    issues: Mapping[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """Scores of every product, in the order of ``portfolio.products``.
 
@@ -59,34 +66,68 @@ def score_portfolio(
         Validated tables (incidents, if present, are ignored).
     n_jobs : int, optional
         Threads for prediction (1 suits single requests; default: the model's training setting).
+    issues : mapping of product_id to list of str, optional
+        Data issues found by validation (rows set aside, unknown category), put into
+        ``data_issues`` before the model's own notes (a category or zone unseen in training).
     """
     scores = model.predict(portfolio, n_jobs=n_jobs)
-    scores["data_issues"] = _fallback_notes(model, portfolio).to_numpy()
+    fallback = _fallback_notes(model, portfolio).to_numpy()
+    issues = issues or {}
+    scores["data_issues"] = [
+        "; ".join([*issues.get(pid, []), *([note] if note else [])])
+        for pid, note in zip(scores["product_id"], fallback, strict=True)
+    ]
     scores["model_version"] = model.version_
     assert tuple(scores.columns[: len(SCORES_COLUMNS)]) == SCORES_COLUMNS
     return scores
 
 
-def run_summary(portfolio: Portfolio, scores: pd.DataFrame, model: RiskModel) -> dict:
-    """Reconciliation of the run in the contract's format: rows read = used + rejected."""
-    tables = {
-        name: {"read": len(frame), "used": len(frame), "rejected": 0}
-        for name, frame in portfolio.tables().items()
-    }
-    return {
-        "tables": tables,
-        "products": {"read": portfolio.n_products, "scored": len(scores), "rejected": 0},
-        "model_version": model.version_,
-        "products_with_data_issues": int((scores["data_issues"] != "").sum()),
+def run_summary(
+    validation: ValidationResult,
+    scores: pd.DataFrame | None,
+    model: RiskModel | None,
+    *,
+    strict: bool = False,
+) -> dict:
+    """The reconciliation of a run in the contract's format.
+
+    ``tables``: rows read, used and rejected per table (read = used + rejected); ``products``:
+    read, scored and rejected (read = scored + rejected). Also what was normalised, the reading
+    notes, the model version and the time of the run. ``scores`` is None when a strict run stopped
+    before scoring.
+    """
+    reconciliation = validation.reconciliation()
+    products = reconciliation["products"]
+    scored = 0 if scores is None else len(scores)
+    summary = {
+        "tables": reconciliation["tables"],
+        "products": {
+            "read": products["read"],
+            "scored": scored,
+            "rejected": products["read"] - scored,
+        },
+        "products_accepted": products["accepted"],
+        "products_with_data_issues": 0
+        if scores is None
+        else int((scores["data_issues"] != "").sum()),
+        "normalised_values": validation.normalised,
+        "notes": validation.notes,
+        "strict": strict,
+        "model_version": None if model is None else model.version_,
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+    if scores is not None and products["accepted"] != scored:  # a bug, never a data problem
+        raise AssertionError(f"{products['accepted']} products accepted but {scored} scored")
+    return summary
 
 
-def write_outputs(scores: pd.DataFrame, summary: dict, out_dir: str | os.PathLike) -> Path:
-    """Write ``scores.csv`` and ``run_summary.json`` to ``out_dir``; return its path."""
+def write_outputs(
+    scores: pd.DataFrame | None, summary: dict, rejects: pd.DataFrame, out_dir: str | os.PathLike
+) -> Path:
+    """Write ``scores.csv`` (unless None), ``rejects.csv`` and ``run_summary.json``, atomically."""
     out = Path(out_dir)
-    write_csv(scores, out / "scores.csv")
-    tmp = out / ".run_summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out / "run_summary.json")
+    if scores is not None:
+        write_csv(scores, out / "scores.csv")
+    write_csv(rejects, out / "rejects.csv")
+    write_text(json.dumps(summary, indent=2) + "\n", out / "run_summary.json")
     return out

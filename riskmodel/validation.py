@@ -1,17 +1,26 @@
-"""Turn raw tables into a validated :class:`~riskmodel.portfolio.Portfolio`, or say exactly why not.
+"""Turn raw tables into a validated :class:`~riskmodel.portfolio.Portfolio`, row by row.
 
-Validation runs in three steps, each reporting every problem it finds (not only the first):
+A bad row does not stop the run: it is set aside with its reason and the rest is used. Only a
+table that cannot be used at all stops the run (:class:`ContractError`): a missing table, missing
+required columns (with a column diff), no products.
 
-1. *parsing*: each cell is read as the contract's type (whole number, number, ISO date,
-   ``true``/``false``); enumeration values are normalised for case and surrounding spaces;
-2. *column checks* with pandera: required values present, numbers in range, enumeration values
-   allowed, keys unique;
-3. *cross-table checks*: child rows point at a known product; test and certification dates are on or
-   before ``coverage_start``; incident dates fall inside the coverage period; a measured value comes
-   with its limit and direction.
+Validation runs in steps, each looking at every row:
 
-A problem names the table, the 1-based data row, the product, the column, the value and, in words,
-what was expected. :class:`ContractError` carries them all.
+1. *reading*: records with the wrong number of fields (from :mod:`riskmodel.io`);
+2. *parsing*: each cell is read as the contract's type (whole number, finite number, ISO date,
+   ``true``/``false``); enumeration values are normalised for case and surrounding spaces (and
+   counted); text longer than :data:`MAX_TEXT_LENGTH` is refused;
+3. *column checks* with pandera: required values present, numbers in range, enumeration values
+   allowed, keys unique (every copy of a duplicate is set aside: riskmodel never guesses which one
+   is right);
+4. *cross-table checks*: child rows must belong to an accepted product; test and certification
+   dates are on or before ``coverage_start`` and no date lies in the future; incident dates fall
+   inside the coverage period; a measured value comes with its limit and direction.
+
+A product whose own row is rejected is not scored (and its test, certification and incident rows
+are set aside with it). A product with a rejected test or certification row is scored without that
+row and flagged in ``data_issues``. A category outside the contract's list is kept, scored with the
+model's fallback and flagged. Every row of every table ends up either used or in the rejects.
 
 Examples
 --------
@@ -27,35 +36,47 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from riskmodel.contract import TABLES, ColumnSpec, TableSpec
-from riskmodel.io import read_raw_tables
+from riskmodel.contract import TABLES, ColumnSpec
+from riskmodel.io import MAX_FILE_MB, RawTable, read_raw_tables
 from riskmodel.portfolio import Portfolio
 
 __all__ = [
     "Problem",
     "ContractError",
+    "StrictModeError",
+    "ValidationResult",
     "parse_column",
     "validate_tables",
+    "load_data",
     "load_portfolio",
     "DAYS_PER_MONTH",
+    "MAX_TEXT_LENGTH",
+    "REJECT_COLUMNS",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: A coverage month is a twelfth of a Julian year.
 DAYS_PER_MONTH = 365.25 / 12
+#: Text cells longer than this are refused (no identifier or standard name is that long).
+MAX_TEXT_LENGTH = 500
+#: The columns of ``rejects.csv``.
+REJECT_COLUMNS = ("table", "row", "product_id", "column", "value", "reason")
 _MAX_SHOWN = 20
+_VALUE_SHOWN = 200
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One invalid value: where it is, what it was, and what the contract expects."""
+    """One problem: where it is, what the value was, and what the contract expects."""
 
     table: str
     row: int | None  # 1-based data row; None for a problem with the whole table
@@ -77,7 +98,7 @@ class Problem:
 
 
 class ContractError(ValueError):
-    """The data do not follow the input contract; ``problems`` lists every finding."""
+    """The data cannot be used (or, in strict mode, are not clean); ``problems`` lists them."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
@@ -88,6 +109,64 @@ class ContractError(ValueError):
             f"the data do not follow the input contract ({len(self.problems)} problem"
             f"{'s' if len(self.problems) != 1 else ''}):\n{shown}{tail}"
         )
+
+
+class StrictModeError(ContractError):
+    """Strict mode: some rows were rejected, so the run stops (rejects.csv says which)."""
+
+
+@dataclass
+class ValidationResult:
+    """The usable portfolio, and an account of every row that was not used.
+
+    Attributes
+    ----------
+    portfolio : Portfolio
+        The accepted rows, typed.
+    rejects : DataFrame
+        One row per input row not used: ``table``, ``row``, ``product_id``, ``column``,
+        ``value``, ``reason`` (several problems of one row are joined with ``; ``).
+    read : dict of str to int
+        Data rows read per table.
+    notes : list of str
+        What reading did that a user should know (encoding, separator, empty file).
+    normalised : dict of str to int
+        Values normalised for case or spaces, per ``table.column``.
+    issues : dict of str to list of str
+        Per product_id, why its score deserves a second look (rows set aside, unknown category).
+    """
+
+    portfolio: Portfolio
+    rejects: pd.DataFrame
+    read: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+    normalised: dict[str, int] = field(default_factory=dict)
+    issues: dict[str, list[str]] = field(default_factory=dict)
+
+    def check_strict(self) -> None:
+        """Raise :class:`StrictModeError` if any row was rejected."""
+        if len(self.rejects):
+            raise StrictModeError(rejects_as_problems(self.rejects))
+
+    def rejected(self, table: str) -> int:
+        return int((self.rejects["table"] == table).sum())
+
+    def reconciliation(self) -> dict:
+        """Rows read, used and rejected per table, and products read, accepted and rejected."""
+        tables = {}
+        for name, read in self.read.items():
+            used = len(getattr(self.portfolio, name))
+            tables[name] = {"read": read, "used": used, "rejected": self.rejected(name)}
+            if read != used + self.rejected(name):  # cannot happen: a bug, not a data problem
+                raise AssertionError(f"reconciliation of {name} does not balance: {tables[name]}")
+        return {
+            "tables": tables,
+            "products": {
+                "read": self.read["products"],
+                "accepted": self.portfolio.n_products,
+                "rejected": self.rejected("products"),
+            },
+        }
 
 
 # --------------------------------------------------------------------------------------- parsing
@@ -121,6 +200,8 @@ def parse_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Ser
         bad = present & ~np.isfinite(numbers.fillna(np.inf)) | (present & numbers.isna())
         if spec.dtype == "integer":
             bad |= present & numbers.notna() & (numbers != np.round(numbers))
+            # beyond 2**53 a float no longer holds every whole number (and int64 overflows)
+            bad |= present & (numbers.abs() > 2**53)
             values = numbers.where(~bad).astype("Int64")
         else:
             values = numbers.where(~bad)
@@ -129,8 +210,8 @@ def parse_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Ser
         if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.infer_dtype(
             series, skipna=True
         ) in ("datetime", "datetime64", "date"):
-            values = series.astype("datetime64[ns]")
-            return values, pd.Series(False, index=series.index)
+            values = pd.to_datetime(series, errors="coerce").astype("datetime64[ns]")
+            return values, series.notna() & values.isna()
         text = _as_text(series)
         values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
         return values, text.notna() & values.isna()
@@ -146,11 +227,11 @@ def parse_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Ser
     return text.astype("str"), pd.Series(False, index=series.index)
 
 
-def _schema(spec: TableSpec) -> pa.DataFrameSchema:
+def _schema(name: str) -> pa.DataFrameSchema:
     columns = {}
-    for col in spec.columns:
+    for col in TABLES[name].columns:
         checks = []
-        if col.allowed is not None:
+        if col.allowed is not None and not col.flag_unknown:
             checks.append(pa.Check.isin(list(col.allowed), error="allowed"))
         if col.minimum is not None:
             checks.append(
@@ -163,10 +244,10 @@ def _schema(spec: TableSpec) -> pa.DataFrameSchema:
         columns[col.name] = pa.Column(
             nullable=not col.required, checks=checks, unique=col.unique, required=False
         )
-    return pa.DataFrameSchema(columns, name=spec.name)
+    return pa.DataFrameSchema(columns, name=name)
 
 
-_SCHEMAS = {name: _schema(spec) for name, spec in TABLES.items()}
+_SCHEMAS = {name: _schema(name) for name in TABLES}
 
 
 def _reason(spec: ColumnSpec, check: str) -> str:
@@ -178,9 +259,10 @@ def _reason(spec: ColumnSpec, check: str) -> str:
 
 
 def _text(value) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
-    return str(value)
+    text = str(value)
+    return text if len(text) <= _VALUE_SHOWN else text[:_VALUE_SHOWN] + f"... ({len(text)} chars)"
 
 
 class _Collector:
@@ -190,86 +272,103 @@ class _Collector:
         self.problems: list[Problem] = []
         self._seen: set[tuple] = set()
 
-    def add_rows(
+    def add(
         self,
         table: str,
         raw: pd.DataFrame,
-        mask: pd.Series,
+        mask,
         column: str | None,
         reason: str,
         values: pd.Series | None = None,
-    ):
-        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
-        source = raw[column] if values is None and column in raw.columns else values
-        for pos in rows:
-            if (table, pos, column) in self._seen:
+    ) -> None:
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if values is None:
+            values = raw[column] if column in raw.columns else None
+        pids = raw["product_id"] if "product_id" in raw.columns else None
+        for pos in positions:
+            row = int(raw.index[pos])
+            if (table, row, column) in self._seen:
                 continue
-            self._seen.add((table, pos, column))
-            pid = raw["product_id"].iloc[pos] if "product_id" in raw.columns else None
-            value = None if source is None else source.iloc[pos]
+            self._seen.add((table, row, column))
             self.problems.append(
-                Problem(table, int(pos) + 1, _text(pid), column, _text(value), reason)
+                Problem(
+                    table,
+                    row,
+                    None if pids is None else _text(pids.iloc[pos]),
+                    column,
+                    None if values is None else _text(values.iloc[pos]),
+                    reason,
+                )
             )
 
+    def rows(self, table: str) -> set[int]:
+        return {p.row for p in self.problems if p.table == table and p.row is not None}
 
-def _check_columns(name: str, raw: pd.DataFrame, out: _Collector) -> None:
+
+# ------------------------------------------------------------------------------------- tables
+def _check_columns(name: str, raw: pd.DataFrame) -> Problem | None:
     spec = TABLES[name]
     missing = [c for c in spec.required_columns if c not in raw.columns]
-    if missing:
-        extra = [c for c in raw.columns if c not in spec.column_names]
-        out.problems.append(
-            Problem(
-                name,
-                None,
-                None,
-                None,
-                None,
-                f"missing required column(s) {missing}; "
-                f"expected columns {list(spec.column_names)}, "
-                f"found {list(raw.columns)}"
-                + (f" (not in the contract: {extra})" if extra else ""),
-            )
-        )
+    if not missing:
+        return None
+    extra = [c for c in raw.columns if c not in spec.column_names]
+    return Problem(
+        name,
+        None,
+        None,
+        None,
+        None,
+        f"missing required column(s) {missing}; expected columns {list(spec.column_names)}, "
+        f"found {list(raw.columns)}" + (f" (not in the contract: {extra})" if extra else ""),
+    )
 
 
-def _parse_table(name: str, raw: pd.DataFrame, out: _Collector) -> pd.DataFrame:
-    spec = TABLES[name]
+def _parse_table(name: str, raw: pd.DataFrame, out: _Collector, normalised: dict) -> pd.DataFrame:
     typed = raw.copy()
-    for col in spec.columns:
-        if col.name not in raw.columns:  # optional column absent: add it empty, typed
-            raw_col = pd.Series([None] * len(raw), index=raw.index, dtype="object")
-        else:
-            raw_col = raw[col.name]
+    for col in TABLES[name].columns:
+        present = col.name in raw.columns
+        raw_col = (
+            raw[col.name]
+            if present
+            else pd.Series([None] * len(raw), index=raw.index, dtype="object")
+        )
         values, bad = parse_column(raw_col, col)
         if bad.any():
-            out.add_rows(name, raw, bad, col.name, f"expected {col.expectation()}", raw_col)
-        if col.dtype == "enum" and col.name in raw.columns:
+            out.add(name, raw, bad, col.name, f"expected {col.expectation()}", raw_col)
+        if col.dtype in ("string", "enum") and present:
+            lengths = values.str.len()
+            too_long = lengths > MAX_TEXT_LENGTH
+            if too_long.any():
+                out.add(
+                    name,
+                    raw,
+                    too_long,
+                    col.name,
+                    f"text of {int(lengths.max()):,} characters is too long (at most "
+                    f"{MAX_TEXT_LENGTH})",
+                    raw_col,
+                )
+        if col.dtype == "enum" and present:
             changed = values.notna() & (values != raw_col.astype("string"))
             if changed.any():
-                logger.info(
-                    "%s.%s: normalised case or spaces in %d value(s)",
-                    name,
-                    col.name,
-                    int(changed.sum()),
-                )
+                normalised[f"{name}.{col.name}"] = int(changed.sum())
         typed[col.name] = values
     return typed
 
 
 def _run_schema(name: str, raw: pd.DataFrame, typed: pd.DataFrame, out: _Collector) -> None:
     try:
-        _SCHEMAS[name].validate(typed, lazy=True)
+        _SCHEMAS[name].validate(typed.reset_index(drop=True), lazy=True)
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        for case in cases.itertuples(index=False):
-            column, check, index = case.column, str(case.check), case.index
+        for case in exc.failure_cases.itertuples(index=False):
+            index = case.index
             if index is None or (isinstance(index, float) and np.isnan(index)):
                 continue  # a dtype-level report duplicated by row-level ones
-            spec = TABLES[name].column(column)
-            mask = pd.Series(False, index=raw.index)
-            mask.iloc[int(index)] = True
-            values = raw[column] if column in raw.columns else typed[column]
-            out.add_rows(name, raw, mask, column, _reason(spec, check), values)
+            spec = TABLES[name].column(case.column)
+            mask = np.zeros(len(raw), dtype=bool)
+            mask[int(index)] = True
+            values = raw[case.column] if case.column in raw.columns else typed[case.column]
+            out.add(name, raw, mask, case.column, _reason(spec, str(case.check)), values)
 
 
 def _lookup(by_product: pd.Series, product_ids: pd.Series) -> pd.Series:
@@ -278,136 +377,331 @@ def _lookup(by_product: pd.Series, product_ids: pd.Series) -> pd.Series:
 
 
 def _cross_checks(
-    tables: dict[str, pd.DataFrame], raws: dict[str, pd.DataFrame], out: _Collector
+    typed: dict[str, pd.DataFrame],
+    raws: dict[str, pd.DataFrame],
+    out: _Collector,
+    today: pd.Timestamp,
 ) -> None:
-    products = tables["products"].drop_duplicates("product_id", keep=False).set_index("product_id")
-    start = products["coverage_start"]
-    end = start + pd.to_timedelta(products["demo_months"].astype(float) * DAYS_PER_MONTH, unit="D")
+    products, raw_products = typed["products"], raws["products"]
+    rejected_rows = out.rows("products")
+    accepted = products[~raw_products.index.isin(list(rejected_rows))]
+    ids = products["product_id"]
+    duplicated = ids[ids.duplicated(keep=False) & ids.notna()]
+    rows_of = {pid: [int(r) for r in raw_products.index[ids == pid]] for pid in set(duplicated)}
+    failed = {
+        str(ids.iloc[i]): int(raw_products.index[i])
+        for i in range(len(ids))
+        if int(raw_products.index[i]) in rejected_rows and pd.notna(ids.iloc[i])
+    }
+    start = accepted.set_index("product_id")["coverage_start"]
+    end = start + pd.to_timedelta(
+        accepted.set_index("product_id")["demo_months"].astype(float) * DAYS_PER_MONTH, unit="D"
+    )
+    date_col = {
+        "test_results": "test_date",
+        "certifications": "issued_date",
+        "incidents": "incident_date",
+    }
     for name in ("test_results", "certifications", "incidents"):
-        if name not in tables:
+        if name not in typed:
             continue
-        frame, raw = tables[name], raws[name]
-        known = frame["product_id"].isin(tables["products"]["product_id"])
-        out.add_rows(
+        frame, raw = typed[name], raws[name]
+        pid = frame["product_id"]
+        dup = pid.isin(list(rows_of))
+        for product in pid[dup].unique():
+            out.add(
+                name,
+                raw,
+                (pid == product).to_numpy(),
+                "product_id",
+                f"product_id {product} appears in several products rows "
+                f"{rows_of[product]}: riskmodel cannot tell which one this row belongs to",
+            )
+        gone = pid.isin(list(failed)) & ~dup
+        for product in pid[gone].unique():
+            out.add(
+                name,
+                raw,
+                (pid == product).to_numpy(),
+                "product_id",
+                f"its product was rejected (products row {failed[product]})",
+            )
+        unknown = pid.notna() & ~pid.isin(ids) & ~dup
+        out.add(name, raw, unknown, "product_id", "this product_id is not in products")
+        dates = frame[date_col[name]]
+        out.add(
             name,
             raw,
-            frame["product_id"].notna() & ~known,
-            "product_id",
-            "this product_id is not in products",
+            dates.notna() & (dates > today),
+            date_col[name],
+            f"the date is in the future (after {today:%Y-%m-%d})",
         )
-        own_start = _lookup(start, frame["product_id"])
-        date_col = {
-            "test_results": "test_date",
-            "certifications": "issued_date",
-            "incidents": "incident_date",
-        }[name]
-        dates = frame[date_col]
+        own_start = _lookup(start, pid)
         if name == "incidents":
-            own_end = _lookup(end, frame["product_id"])
+            own_end = _lookup(end, pid)
             outside = dates.notna() & own_start.notna() & ((dates < own_start) | (dates >= own_end))
-            out.add_rows(
+            out.add(
                 name,
                 raw,
                 outside,
-                date_col,
+                date_col[name],
                 "the incident date must lie inside the product's coverage period",
             )
         else:
             late = dates.notna() & own_start.notna() & (dates > own_start)
-            out.add_rows(
-                name, raw, late, date_col, "must be on or before the product's coverage_start"
+            out.add(
+                name, raw, late, date_col[name], "must be on or before the product's coverage_start"
             )
-    if "test_results" in tables:
-        tests, raw = tables["test_results"], raws["test_results"]
-        has_measure = tests["measured_value"].notna()
-        out.add_rows(
+    if "test_results" in typed:
+        tests, raw = typed["test_results"], raws["test_results"]
+        measure = tests["measured_value"].notna()
+        out.add(
             "test_results",
             raw,
-            has_measure & tests["limit_value"].isna(),
+            measure & tests["limit_value"].isna(),
             "limit_value",
             "a measured_value needs its limit_value",
         )
-        out.add_rows(
+        out.add(
             "test_results",
             raw,
-            has_measure & tests["limit_value"].notna() & tests["higher_is_better"].isna(),
+            measure & tests["limit_value"].notna() & tests["higher_is_better"].isna(),
             "higher_is_better",
             "needed (true or false) when measured_value and limit_value are given",
         )
 
 
-def validate_tables(raw_tables: dict[str, pd.DataFrame]) -> Portfolio:
-    """Validate raw tables against the contract and return them typed.
+def _set_aside_incomplete_outcomes(raws: dict[str, pd.DataFrame], out: _Collector) -> None:
+    products = raws["products"]
+    bad_incidents = [p for p in out.problems if p.table == "incidents" and p.product_id is not None]
+    rejected = out.rows("products")
+    live = products.loc[~products.index.isin(list(rejected)), "product_id"]
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for p in bad_incidents:
+        if p.product_id in set(live) and p.row not in rows_of[p.product_id]:
+            rows_of[p.product_id].append(p.row)
+    for pid, rows in rows_of.items():
+        at = (live == pid).to_numpy()
+        out.add(
+            "products",
+            products.loc[~products.index.isin(list(rejected))],
+            at,
+            "product_id",
+            f"incidents row(s) {sorted(rows)[:5]} rejected: its claims record is incomplete, so it "
+            "is left out (training and evaluation need every incident)",
+        )
+    product_rows = dict(zip(live, live.index, strict=False))
+    for name in ("test_results", "certifications", "incidents"):
+        raw = raws.get(name)
+        if raw is None or not rows_of:
+            continue
+        done = out.rows(name)
+        for pid in rows_of:
+            mask = (raw["product_id"] == pid).to_numpy() & ~raw.index.isin(list(done))
+            out.add(
+                name,
+                raw,
+                mask,
+                "product_id",
+                f"its product was left out (products row {product_rows[pid]}): incomplete "
+                "claims record",
+            )
+
+
+def _rejects_frame(problems: list[Problem], bad_records: dict[str, list]) -> pd.DataFrame:
+    by_row: dict[tuple, list[Problem]] = defaultdict(list)
+    for p in problems:
+        by_row[(p.table, p.row)].append(p)
+    rows = []
+    for (table, row), items in by_row.items():
+        rows.append(
+            {
+                "table": table,
+                "row": row,
+                "product_id": items[0].product_id,
+                "column": "; ".join(dict.fromkeys(p.column or "" for p in items)),
+                "value": "; ".join(
+                    dict.fromkeys("" if p.value is None else p.value for p in items)
+                ),
+                "reason": "; ".join(dict.fromkeys(p.reason for p in items)),
+            }
+        )
+    for table, records in bad_records.items():
+        for record in records:
+            rows.append(
+                {
+                    "table": table,
+                    "row": record.row,
+                    "product_id": None,
+                    "column": "",
+                    "value": record.text,
+                    "reason": record.reason,
+                }
+            )
+    frame = pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
+    order = {name: i for i, name in enumerate(TABLES)}
+    frame["_t"] = frame["table"].map(order)
+    frame = frame.sort_values(["_t", "row"], kind="stable").drop(columns="_t")
+    frame["row"] = frame["row"].astype("Int64")
+    return frame.reset_index(drop=True)
+
+
+def _product_issues(rejects: pd.DataFrame, accepted_ids: set, products: pd.DataFrame) -> dict:
+    issues: dict[str, list[str]] = defaultdict(list)
+    children = rejects[rejects["table"] != "products"]
+    for (pid, table), group in children.groupby(["product_id", "table"], sort=False):
+        if pid in accepted_ids:
+            rows = ", ".join(str(r) for r in group["row"].head(5))
+            more = "" if len(group) <= 5 else f" and {len(group) - 5} more"
+            issues[pid].append(
+                f"{len(group)} {table} row(s) rejected (rows {rows}{more}): scored without them"
+            )
+    unknown = products[~products["category"].isin(TABLES["products"].column("category").allowed)]
+    for pid, cat in zip(unknown["product_id"], unknown["category"], strict=True):
+        issues[pid].append(f"category '{cat}' is not one of the contract's categories")
+    return dict(issues)
+
+
+def validate_tables(
+    raw_tables: dict[str, pd.DataFrame | RawTable],
+    *,
+    today: datetime | None = None,
+    complete_outcomes: bool = False,
+) -> ValidationResult:
+    """Validate raw tables against the contract, row by row.
 
     Parameters
     ----------
-    raw_tables : dict of str to DataFrame
+    raw_tables : dict of str to DataFrame or RawTable
         Tables keyed by contract name (``products``, ``test_results``, ``certifications`` and
-        optionally ``incidents``), as read by :func:`riskmodel.io.read_raw_tables` or built in code.
+        optionally ``incidents``), as read by :func:`riskmodel.io.read_raw_tables` or built in
+        code (a DataFrame's rows are numbered from 1).
+    today : datetime, optional
+        The date after which no test, certification or incident date may lie (default: now, UTC).
+    complete_outcomes : bool, default False
+        For training and evaluation: a product with a rejected incident row is set aside with all
+        its rows, because its claims record is incomplete and would understate its risk.
 
     Raises
     ------
     ContractError
-        Listing every problem found, each with table, row, product, column, value and reason.
+        Only when a table cannot be used at all: a required table or column is missing, or there
+        is no product.
     """
-    out = _Collector()
-    for name, spec in TABLES.items():
-        if spec.required and name not in raw_tables:
-            out.problems.append(Problem(name, None, None, None, None, "the table is missing"))
-    if out.problems:
-        raise ContractError(out.problems)
-    raws = {name: raw.reset_index(drop=True) for name, raw in raw_tables.items() if name in TABLES}
-    for name, raw in raws.items():
-        _check_columns(name, raw, out)
-    if out.problems:
-        raise ContractError(out.problems)
-    if len(raws["products"]) == 0:
-        raise ContractError(
-            [
-                Problem(
-                    "products",
-                    None,
-                    None,
-                    None,
-                    None,
-                    "the table has no rows: there is no product to assess",
-                )
-            ]
+    tables: dict[str, RawTable] = {}
+    for name, table in raw_tables.items():
+        if name not in TABLES:
+            continue
+        if not isinstance(table, RawTable):
+            frame = table.copy()
+            frame.index = pd.RangeIndex(1, len(frame) + 1)
+            table = RawTable(name, frame)
+        tables[name] = table
+    fatal = [
+        Problem(n, None, None, None, None, "the table is missing")
+        for n, spec in TABLES.items()
+        if spec.required and n not in tables
+    ]
+    fatal += [p for n, t in tables.items() if (p := _check_columns(n, t.frame)) is not None]
+    if not fatal and len(tables["products"].frame) == 0:
+        fatal.append(
+            Problem(
+                "products",
+                None,
+                None,
+                None,
+                None,
+                "the table has no rows: there is no product to assess",
+            )
         )
-    typed = {name: _parse_table(name, raw, out) for name, raw in raws.items()}
+    if fatal:
+        raise ContractError(fatal)
+    today_ts = pd.Timestamp(today or datetime.now(UTC)).tz_localize(None).normalize()
+    out, normalised = _Collector(), {}
+    raws = {name: t.frame for name, t in tables.items()}
+    typed = {name: _parse_table(name, raw, out, normalised) for name, raw in raws.items()}
     for name in typed:
         _run_schema(name, raws[name], typed[name], out)
-    _cross_checks(typed, raws, out)
-    if out.problems:
-        raise ContractError(sorted(out.problems, key=_problem_order))
-    return Portfolio(
-        products=typed["products"],
-        test_results=typed["test_results"],
-        certifications=typed["certifications"],
-        incidents=typed.get("incidents"),
+    _cross_checks(typed, raws, out, today_ts)
+    if complete_outcomes and "incidents" in typed:
+        _set_aside_incomplete_outcomes(raws, out)
+    rejects = _rejects_frame(out.problems, {n: t.bad_records for n, t in tables.items()})
+    kept = {}
+    for name, frame in typed.items():
+        drop = set(rejects.loc[rejects["table"] == name, "row"].dropna().astype(int))
+        kept[name] = frame[~frame.index.isin(list(drop))].reset_index(drop=True)
+    portfolio = Portfolio(
+        products=kept["products"],
+        test_results=kept["test_results"],
+        certifications=kept["certifications"],
+        incidents=kept.get("incidents"),
     )
+    if normalised:
+        logger.info("normalised case or spaces in %s", normalised)
+    result = ValidationResult(
+        portfolio=portfolio,
+        rejects=rejects,
+        read={name: t.rows_read for name, t in tables.items()},
+        notes=[note for t in tables.values() for note in t.notes],
+        normalised=normalised,
+        issues=_product_issues(rejects, set(portfolio.products["product_id"]), portfolio.products),
+    )
+    result.reconciliation()  # balances by construction; checked on every run
+    if len(rejects):
+        logger.warning(
+            "%d row(s) rejected: %s", len(rejects), rejects.groupby("table").size().to_dict()
+        )
+    return result
 
 
-def _problem_order(p: Problem):
-    return (list(TABLES).index(p.table), p.row or 0, p.column or "")
+def load_data(
+    folder: str | os.PathLike,
+    *,
+    require_incidents: bool = False,
+    max_mb: float = MAX_FILE_MB,
+    today: datetime | None = None,
+) -> ValidationResult:
+    """Read and validate a data folder, setting bad rows aside (see :func:`validate_tables`).
 
-
-def load_portfolio(folder: str | os.PathLike, *, require_incidents: bool = False) -> Portfolio:
-    """Read and validate a data folder.
-
-    Parameters
-    ----------
-    folder : path
-        Folder with ``products``, ``test_results``, ``certifications`` and optionally
-        ``incidents`` as CSV or Parquet.
-    require_incidents : bool
-        Training needs outcomes: set True to make a missing ``incidents`` table an error.
+    With ``require_incidents`` (training, evaluation) the incidents table must be present and a
+    product with a rejected incident row is set aside (``complete_outcomes``).
 
     Raises
     ------
     DataFolderError
-        If a file is missing or unreadable.
+        If a file is missing or cannot be read at all.
     ContractError
-        If values break the contract.
+        If a table cannot be used at all (missing columns, no products).
     """
-    return validate_tables(read_raw_tables(folder, require_incidents=require_incidents))
+    tables = read_raw_tables(folder, require_incidents=require_incidents, max_mb=max_mb)
+    return validate_tables(tables, today=today, complete_outcomes=require_incidents)
+
+
+def load_portfolio(
+    folder: str | os.PathLike, *, require_incidents: bool = False, today: datetime | None = None
+) -> Portfolio:
+    """Read and validate a data folder that must be clean: any rejected row is an error.
+
+    Raises
+    ------
+    DataFolderError, ContractError
+        As :func:`load_data`; ``ContractError`` also lists every rejected row.
+    """
+    result = load_data(folder, require_incidents=require_incidents, today=today)
+    result.check_strict()
+    return result.portfolio
+
+
+def rejects_as_problems(rejects: pd.DataFrame) -> list[Problem]:
+    """The rows of a rejects table as :class:`Problem` objects (for messages)."""
+    return [
+        Problem(
+            r.table,
+            None if pd.isna(r.row) else int(r.row),
+            None if pd.isna(r.product_id) else r.product_id,
+            r.column or None,
+            r.value or None,
+            r.reason,
+        )
+        for r in rejects.itertuples(index=False)
+    ]

@@ -12,8 +12,8 @@ Examples
 >>> _ = train(root / "train", root / "model", config=TrainConfig(n_jobs=1), track=False)
 >>> scores = score(root / "model", root / "new", root / "out", plots=False)
 >>> len(scores), sorted(p.name for p in (root / "out").iterdir())
-(40, ['explanations.csv', 'importance.csv', 'importance_by_group.csv', 'run_summary.json', \
-'scores.csv'])
+(40, ['explanations.csv', 'importance.csv', 'importance_by_group.csv', 'rejects.csv', \
+'run_summary.json', 'scores.csv'])
 """
 
 from __future__ import annotations
@@ -36,13 +36,13 @@ from riskmodel.config import TrainConfig
 from riskmodel.contract import TARGETS
 from riskmodel.evaluation import TargetEvaluation, evaluate_scores, validation_report
 from riskmodel.explanations import EXPOSURE_FEATURE, explain, importance, importance_by_group
-from riskmodel.io import read_table, write_csv
+from riskmodel.io import MAX_FILE_MB, write_csv
 from riskmodel.models import RiskModel
 from riskmodel.models.persistence import save_model
 from riskmodel.portfolio import Portfolio
 from riskmodel.scoring import run_summary, write_outputs
 from riskmodel.synthetic import GENERATOR_VERSION, generate_portfolio, write_portfolio
-from riskmodel.validation import load_portfolio
+from riskmodel.validation import ValidationResult, load_data
 
 __all__ = [
     "generate",
@@ -91,10 +91,12 @@ def _training_artifacts(model: RiskModel, portfolio: Portfolio, out_dir: Path) -
         plots.save_figure(fig, out_dir / f"calibration_{target}.png")
 
 
-def _fit_and_save(portfolio: Portfolio, model_dir, config, progress) -> tuple[RiskModel, dict]:
+def _fit_and_save(
+    portfolio: Portfolio, model_dir, config, progress, data: ValidationResult | None = None
+) -> tuple[RiskModel, dict]:
     model = RiskModel(config).fit(portfolio, progress=progress)
     report = validation_report(model.validation_, portfolio.products)
-    save_model(model, model_dir, validation=report)
+    save_model(model, model_dir, validation=report, training_data=data)
     logger.info(
         "trained model %s on %d products; saved to %s",
         model.version_,
@@ -112,14 +114,23 @@ def train(
     progress: Progress | None = None,
     track: bool = True,
     tracking_uri: str | None = None,
+    strict: bool = False,
+    max_mb: float = MAX_FILE_MB,
 ):
     """Train on a data folder with incidents, save the model folder and (by default) log the
     run to MLflow and register the model.
 
-    Returns the fitted model; with tracking, ``model.tracked_`` says where it went in MLflow.
+    Rows that break the contract are set aside (listed in the model folder's
+    ``training_rejects.csv``); with ``strict`` any such row stops the run.
+    Returns the fitted model; with tracking, ``model.tracked_`` says where it went in MLflow,
+    and ``model.training_data_`` is how the data folder was read.
     """
-    portfolio = load_portfolio(data_dir, require_incidents=True)
-    model, report = _fit_and_save(portfolio, model_dir, config, progress)
+    data = load_data(data_dir, require_incidents=True, max_mb=max_mb)
+    if strict:
+        data.check_strict()
+    portfolio = data.portfolio
+    model, report = _fit_and_save(portfolio, model_dir, config, progress, data)
+    model.training_data_ = data
     if track:
         model.tracked_ = _track(
             model,
@@ -160,15 +171,17 @@ def _load(model: str | os.PathLike | RiskModel, tracking_uri: str | None = None)
 
 def write_assessment(
     assessment: Assessment,
-    portfolio: Portfolio,
+    data: ValidationResult,
     model: RiskModel,
     out_dir: str | os.PathLike,
     *,
     plots: bool = True,
 ) -> Path:
-    """Write scores.csv, explanations.csv, run_summary.json, importance tables and plots."""
+    """Write scores.csv, rejects.csv, run_summary.json, explanations.csv, importance tables and
+    plots."""
     out = Path(out_dir)
-    write_outputs(assessment.scores, run_summary(portfolio, assessment.scores, model), out)
+    portfolio = data.portfolio
+    write_outputs(assessment.scores, run_summary(data, assessment.scores, model), data.rejects, out)
     write_csv(assessment.explanations_table(), out / "explanations.csv")
     write_csv(importance(assessment.explanations), out / "importance.csv")
     write_csv(importance_by_group(assessment.explanations), out / "importance_by_group.csv")
@@ -187,14 +200,24 @@ def score(
     n_jobs: int | None = None,
     plots: bool = True,
     tracking_uri: str | None = None,
+    strict: bool = False,
+    max_mb: float = MAX_FILE_MB,
 ) -> pd.DataFrame:
     """Score a data folder with a model folder or MLflow model URI; write the output folder:
-    ``scores.csv`` (with reasons), ``explanations.csv``, ``run_summary.json``, global importance
-    and (``plots``) the SHAP summary and dependence plots."""
+    ``scores.csv`` (with reasons), ``rejects.csv``, ``run_summary.json``, ``explanations.csv``,
+    global importance and (``plots``) the SHAP summary and dependence plots.
+
+    Rows that break the contract are set aside and listed in ``rejects.csv``; the rest is scored.
+    With ``strict``, any rejected row stops the run after writing ``rejects.csv`` and
+    ``run_summary.json`` (no scores), raising :class:`~riskmodel.validation.StrictModeError`.
+    """
     risk_model = _load(model, tracking_uri)
-    portfolio = load_portfolio(data_dir)
-    assessment = assess(risk_model, portfolio, n_jobs=n_jobs)
-    write_assessment(assessment, portfolio, risk_model, out_dir, plots=plots)
+    data = load_data(data_dir, max_mb=max_mb)
+    if strict and len(data.rejects):
+        write_outputs(None, run_summary(data, None, risk_model, strict=True), data.rejects, out_dir)
+        data.check_strict()
+    assessment = assess(risk_model, data.portfolio, n_jobs=n_jobs, issues=data.issues)
+    write_assessment(assessment, data, risk_model, out_dir, plots=plots)
     return assessment.scores
 
 
@@ -215,11 +238,17 @@ def explain_product(
         If ``product_id`` is not in the data folder.
     """
     risk_model = _load(model, tracking_uri)
-    portfolio = load_portfolio(data_dir)
+    data = load_data(data_dir)
+    portfolio = data.portfolio
     if product_id not in set(portfolio.products["product_id"]):
+        rejected = data.rejects[
+            (data.rejects["table"] == "products") & (data.rejects["product_id"] == product_id)
+        ]
+        if len(rejected):
+            raise KeyError(f"product {product_id!r} was rejected: " + "; ".join(rejected["reason"]))
         raise KeyError(f"product {product_id!r} is not in {data_dir}")
     one = portfolio.subset([product_id])
-    assessment = assess(risk_model, one, n_jobs=1)
+    assessment = assess(risk_model, one, n_jobs=1, issues=data.issues)
     row = assessment.scores.iloc[0]
     product = one.products.iloc[0]
     lines = [
@@ -329,11 +358,12 @@ def retrain(
     from riskmodel.tracking import alias_version, load_scoring_model
 
     config = config or TrainConfig()
-    portfolio = load_portfolio(data_dir, require_incidents=True)
+    data = load_data(data_dir, require_incidents=True)
     if holdout_dir is None:
-        fit_part, holdout = _split_by_company(portfolio, holdout_share, config.seed)
+        fit_part, holdout = _split_by_company(data.portfolio, holdout_share, config.seed)
     else:
-        fit_part, holdout = portfolio, load_portfolio(holdout_dir, require_incidents=True)
+        fit_part = data.portfolio
+        holdout = load_data(holdout_dir, require_incidents=True).portfolio
     champion = alias_version("champion", uri=tracking_uri)
     with tempfile.TemporaryDirectory() as tmp:
         target_dir = Path(model_dir) if model_dir else Path(tmp) / "model"
@@ -450,15 +480,15 @@ def run_demo(
     )
     seconds["train"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    holdout = load_portfolio(holdout_dir)
+    holdout_data = load_data(holdout_dir)
+    holdout = holdout_data.portfolio
     # Score with the saved folder, not the in-memory model: the demo checks the real artefact.
     saved = _load(model_dir)
-    assessment = assess(saved, holdout)
-    write_assessment(assessment, holdout, saved, out_dir)
+    assessment = assess(saved, holdout, issues=holdout_data.issues)
+    write_assessment(assessment, holdout_data, saved, out_dir)
     scores = assessment.scores
     seconds["score and explain"] = time.perf_counter() - t0
-    truth = read_table(holdout_dir / "truth.csv")
-    truth = truth.astype({c: "float64" for c in truth.columns if c != "product_id"})
+    truth = pd.read_csv(holdout_dir / "truth.csv", dtype={"product_id": str})
     evaluations = evaluate_scores(scores, holdout.incident_counts(), holdout.products, truth)
     result = DemoResult(
         train_dir,

@@ -135,10 +135,12 @@ def portfolio_with(
         "higher_is_better",
     ]
     cert_cols = ["product_id", "scheme", "issuer_country", "status", "issued_date"]
-    return validate_tables(
+    result = validate_tables(
         {
             "products": pd.DataFrame([product]),
             "test_results": pd.DataFrame(test_rows, columns=test_cols),
             "certifications": pd.DataFrame(cert_rows, columns=cert_cols),
         }
     )
+    assert result.rejects.empty, result.rejects.to_dict("records")
+    return result.portfolio

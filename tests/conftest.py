@@ -6,13 +6,21 @@ full-size figures.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from riskmodel.config import TrainConfig
 from riskmodel.models import RiskModel
 from riskmodel.synthetic import generate_portfolio, write_portfolio
+
+# The suite is reproducible: property tests draw the same examples on every run. To search for new
+# failures, run with HYPOTHESIS_PROFILE=explore (random draws, ten times more examples).
+settings.register_profile("default", max_examples=40, derandomize=True, database=None)
+settings.register_profile("explore", max_examples=400, derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -56,3 +64,11 @@ def score_folder(tmp_path_factory) -> Path:
     portfolio, truth = generate_portfolio(300, seed=22)
     write_portfolio(portfolio, truth, folder, seed=22)
     return folder
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory, model) -> Path:
+    """The session model saved as a model folder (for command-line tests)."""
+    from riskmodel.models.persistence import save_model
+
+    return save_model(model, tmp_path_factory.mktemp("model") / "model")

@@ -256,8 +256,8 @@ def expected_lacking(expected: dict, products: pd.DataFrame, pos, std, outcome):
     flat_std = np.array([name for i in items for name, _ in i], dtype=object)
     flat_fam = np.array([fam for i in items for _, fam in i], dtype=object)
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    codes = pd.Categorical(products["category"].astype(str), categories=cats).codes
-    codes = np.where(codes < 0, len(cats), codes)
+    codes = pd.Index(cats).get_indexer(products["category"].astype(str))
+    codes = np.where(codes < 0, len(cats), codes)  # a category outside the catalogue expects none
     per_product = sizes[codes]
     want_pos = np.repeat(np.arange(n), per_product)
     offset = np.arange(per_product.sum()) - np.repeat(

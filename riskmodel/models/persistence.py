@@ -7,7 +7,8 @@ A model folder holds:
 - ``config.json``: the training configuration;
 - ``features.json``: the fitted feature pipeline and the specification of every feature;
 - ``<target>.lgb.txt``: the trees of each target in LightGBM's text format;
-- ``<target>.json``: the frequency model's parameters, intercept and categories.
+- ``<target>.json``: the frequency model's parameters, intercept and categories;
+- ``training_rejects.csv`` (when trained from a folder): the training rows set aside, with reasons.
 
 Loading verifies every checksum first and refuses a folder whose files were altered, added to the
 manifest's list or removed. Nothing is ever unpickled: JSON and LightGBM's text format only.
@@ -38,8 +39,10 @@ from riskmodel import __version__
 from riskmodel.config import TrainConfig
 from riskmodel.contract import CONTRACT_VERSION, TARGETS
 from riskmodel.features import feature_specs, pipeline_from_state, pipeline_state
+from riskmodel.io import neutralise_formulas, write_text
 from riskmodel.models.poisson_gbm import PoissonGBMRegressor
 from riskmodel.models.risk_model import RiskModel
+from riskmodel.validation import ValidationResult
 
 __all__ = ["save_model", "load_model", "ModelIntegrityError", "FORMAT_VERSION"]
 
@@ -55,18 +58,18 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def save_model(
-    model: RiskModel, folder: str | os.PathLike, *, validation: dict | None = None
+    model: RiskModel,
+    folder: str | os.PathLike,
+    *,
+    validation: dict | None = None,
+    training_data: ValidationResult | None = None,
 ) -> Path:
     """Write a fitted model to ``folder`` (created if needed) and return the folder's path.
 
-    ``validation``, the validation report of the training run, is kept in the manifest.
+    ``validation``, the validation report of the training run, is kept in the manifest;
+    ``training_data``, how the training folder was read, adds its reconciliation to the manifest
+    and its rejected rows as ``training_rejects.csv``, so the model's lineage is complete.
     """
     if not hasattr(model, "models_"):
         raise ValueError("cannot save an unfitted RiskModel: call fit() first")
@@ -82,8 +85,18 @@ def save_model(
         meta, text = model.models_[target].to_state()
         files[f"{target}.json"] = json.dumps(meta, indent=2, sort_keys=True)
         files[f"{target}.lgb.txt"] = text
+    data = None
+    if training_data is not None:
+        files["training_rejects.csv"] = neutralise_formulas(training_data.rejects).to_csv(
+            index=False, lineterminator="\n"
+        )
+        data = {
+            **training_data.reconciliation(),
+            "normalised_values": training_data.normalised,
+            "notes": training_data.notes,
+        }
     for name, text in files.items():
-        _write_text(folder / name, text)
+        write_text(text, folder / name)
     manifest = {
         "format_version": FORMAT_VERSION,
         "contract_version": CONTRACT_VERSION,
@@ -92,10 +105,11 @@ def save_model(
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "targets": list(TARGETS),
         "training": model.training_,
+        "training_data": data,
         "validation": validation,
         "files": {name: _sha256(folder / name) for name in sorted(files)},
     }
-    _write_text(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
+    write_text(json.dumps(manifest, indent=2, sort_keys=True), folder / MANIFEST)
     return folder
 
 

@@ -358,4 +358,4 @@ GENERIC_EXTRA_STANDARDS: tuple[tuple[str, str], ...] = (
 )
 
 #: Coverage periods start between these dates (inclusive).
-COVERAGE_START_RANGE = ("2024-01-01", "2026-06-30")
+COVERAGE_START_RANGE = ("2020-01-01", "2022-06-30")

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskmodel.contract import CATEGORIES, PUBLIC_EXPOSURE_LEVELS, SEVERITIES
+from riskmodel.contract import CATEGORIES, PUBLIC_EXPOSURE_LEVELS, SEVERITIES, TABLES
 from riskmodel.io import write_csv
 from riskmodel.portfolio import Portfolio, exposure_unit_years
 from riskmodel.reference import (
@@ -54,7 +54,12 @@ from riskmodel.validation import DAYS_PER_MONTH
 
 __all__ = ["generate_portfolio", "write_portfolio", "GENERATOR_VERSION"]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
+# A bodily injury multiplies the loss by about 5 (log-sd 0.6 more); its probability for a safety
+# incident scales with public exposure (closed site, restricted, open public).
+_BI_FACTOR = 5.0
+_BI_SIGMA = 0.6
+_BI_PUBLIC = (0.6, 1.0, 1.4)
 _DEDUCTIBLES = (0.0, 1e6, 5e6, 1e7, 3e7)
 _DEDUCTIBLE_P = (0.15, 0.30, 0.30, 0.15, 0.10)
 _CERT_STATUSES = ("active", "expired", "suspended", "withdrawn")
@@ -309,7 +314,7 @@ def _test_table(rows, prod, ids, seed) -> pd.DataFrame:
     frame["severity"] = frame["severity"].astype("str").where(frame["severity"].notna())
     frame["higher_is_better"] = frame["higher_is_better"].astype("boolean")
     frame["lab_accredited"] = frame["lab_accredited"].astype("boolean")
-    return frame
+    return frame[list(TABLES["test_results"].column_names)]
 
 
 _PERCENT_STANDARDS = tuple(s.name for v in STANDARDS_CATALOGUE.values() for s in v if s.unit == "%")
@@ -433,28 +438,34 @@ def _hazard_inputs(prod, comp, test_truth, untested, cert_truth) -> HazardInputs
     )
 
 
-def _incidents(rng, prod, ids, expected_perf, expected_safety, seed) -> pd.DataFrame:
+def _loss_mixture(prod, kind: str, pid=None) -> tuple[np.ndarray, ...]:
+    """The true loss distribution per incident: median, log-sd and injury probability."""
     prof = [CATEGORY_PROFILES[k] for k in CATEGORIES]
+    cat = prod["cat"] if pid is None else prod["cat"][pid]
+    public = prod["public"] if pid is None else prod["public"][pid]
+    median = np.array(
+        [p.perf_loss_median if kind == "performance" else p.safety_loss_median for p in prof]
+    )[cat]
+    sigma = np.array([p.loss_sigma for p in prof])[cat]
+    if kind == "safety":
+        bi_p = np.array([p.bi_prob_safety for p in prof])[cat] * np.array(_BI_PUBLIC)[public]
+    else:
+        bi_p = np.array([p.bi_prob_perf for p in prof])[cat]
+    return median, sigma, np.clip(bi_p, 0, 0.95)
+
+
+def _incidents(rng, prod, ids, expected_perf, expected_safety, seed) -> pd.DataFrame:
     frames = []
     for kind, expected in (("performance", expected_perf), ("safety", expected_safety)):
         counts = rng.poisson(expected)
         pid = np.repeat(np.arange(len(counts)), counts)
         days = np.floor(rng.random(len(pid)) * prod["months"][pid] * DAYS_PER_MONTH).astype(int)
-        cat = prod["cat"][pid]
-        median = np.array(
-            [p.perf_loss_median if kind == "performance" else p.safety_loss_median for p in prof]
-        )[cat]
-        sigma = np.array([p.loss_sigma for p in prof])[cat]
+        median, sigma, bi_p = _loss_mixture(prod, kind, pid)
         loss = median * np.exp(sigma * rng.standard_normal(len(pid)))
-        if kind == "safety":
-            bi_p = (
-                np.array([p.bi_prob_safety for p in prof])[cat]
-                * np.array([0.6, 1.0, 1.4])[prod["public"][pid]]
-            )
-        else:
-            bi_p = np.array([p.bi_prob_perf for p in prof])[cat]
-        injury = rng.random(len(pid)) < np.clip(bi_p, 0, 0.95)
-        loss = np.where(injury, loss * 5.0 * np.exp(0.6 * rng.standard_normal(len(pid))), loss)
+        injury = rng.random(len(pid)) < bi_p
+        loss = np.where(
+            injury, loss * _BI_FACTOR * np.exp(_BI_SIGMA * rng.standard_normal(len(pid))), loss
+        )
         frames.append(
             pd.DataFrame(
                 {

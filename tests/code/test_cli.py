@@ -152,13 +152,28 @@ def test_an_unseen_zone_is_scored_with_the_fallback_and_flagged(tmp_path, traine
     assert (scores.loc[1:, "data_issues"] == "").all()
 
 
-def test_bad_data_stops_with_a_clear_message_and_exit_status_2(tmp_path, trained, score_folder):
+def test_a_bad_row_is_rejected_and_the_rest_is_scored(tmp_path, trained, score_folder):
     data = _copy_with_product_cell(score_folder, tmp_path / "data", 3, "trl", "twelve")
     result = _score(trained, data, tmp_path / "out")
-    assert result.exit_code == 2
-    assert "products, row 4" in result.output and "'trl'" in result.output
-    assert "twelve" in result.output
+    assert result.exit_code == 0, result.output
+    rejects = pd.read_csv(tmp_path / "out" / "rejects.csv", keep_default_na=False)
+    row = rejects[rejects["table"] == "products"].iloc[0]
+    assert (row["row"], row["column"], row["value"]) == (4, "trl", "twelve")
+    scores = pd.read_csv(tmp_path / "out" / "scores.csv", keep_default_na=False)
+    assert row["product_id"] not in set(scores["product_id"])
+    summary = json.loads((tmp_path / "out" / "run_summary.json").read_text())
+    products = summary["products"]
+    assert products["read"] == products["scored"] + products["rejected"]
+    assert "rejected" in result.output
+
+
+def test_strict_mode_fails_on_any_reject_with_exit_status_1(tmp_path, trained, score_folder):
+    data = _copy_with_product_cell(score_folder, tmp_path / "data", 3, "trl", "twelve")
+    result = _score(trained, data, tmp_path / "out", "--strict")
+    assert result.exit_code == 1
+    assert "products, row 4" in result.output and "twelve" in result.output
     assert not (tmp_path / "out" / "scores.csv").exists()
+    assert (tmp_path / "out" / "rejects.csv").exists()
 
 
 def test_training_without_incidents_is_refused(tmp_path, score_folder):

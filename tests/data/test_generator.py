@@ -27,7 +27,8 @@ def test_a_written_portfolio_passes_the_contract(train_folder):
 def test_the_in_memory_tables_are_already_valid(generated):
     portfolio, _ = generated
     tables = {k: v.astype("object").where(v.notna(), None) for k, v in portfolio.tables().items()}
-    assert validate_tables(tables).n_products == portfolio.n_products
+    result = validate_tables(tables)
+    assert result.rejects.empty and result.portfolio.n_products == portfolio.n_products
 
 
 def test_same_seed_same_portfolio_other_seed_other_portfolio():
