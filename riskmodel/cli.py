@@ -19,6 +19,7 @@ from riskmodel import __version__, workflows
 from riskmodel.config import load_config
 from riskmodel.io import MAX_FILE_MB, DataFolderError
 from riskmodel.models.persistence import ModelIntegrityError
+from riskmodel.pricing import load_pricing_config
 from riskmodel.validation import ContractError, StrictModeError
 
 app = typer.Typer(
@@ -148,6 +149,10 @@ StrictOption = Annotated[
 MaxFileMb = Annotated[
     float, typer.Option("--max-file-mb", min=1, help="Refuse input files larger than this (MB).")
 ]
+PricingOption = Annotated[
+    Path | None,
+    typer.Option("--pricing", help="Pricing config (TOML; default configs/pricing.toml)."),
+]
 ModelRef = Annotated[
     str,
     typer.Option("--model", help="Model folder, or MLflow URI such as models:/riskmodel@champion."),
@@ -204,10 +209,12 @@ def score(
     tracking_uri: TrackingUri = None,
     strict: StrictOption = False,
     max_file_mb: MaxFileMb = MAX_FILE_MB,
+    pricing: PricingOption = None,
 ) -> None:
-    """Score every product: scores.csv (with reasons), rejects.csv, run_summary.json,
-    explanations.csv and the global SHAP view."""
-    with _user_errors(), console.status("scoring and explaining"):
+    """Score and price every product: scores.csv (risks, expected loss, premium, interval, grade,
+    reasons), rejects.csv, run_summary.json, pricing.json, credibility.csv, explanations.csv and
+    the global SHAP view."""
+    with _user_errors(), console.status("scoring, explaining and pricing"):
         scores = workflows.score(
             model,
             data,
@@ -217,6 +224,7 @@ def score(
             tracking_uri=tracking_uri,
             strict=strict,
             max_mb=max_file_mb,
+            pricing=load_pricing_config(pricing),
         )
     summary = json.loads((out_dir / "run_summary.json").read_text())
     _print_reconciliation(summary["tables"], out_dir / "rejects.csv")
@@ -260,6 +268,77 @@ def explain(
         except KeyError as exc:
             raise ValueError(exc.args[0]) from exc
     typer.echo(text)  # plain text: a waterfall must not be re-wrapped
+
+
+@app.command()
+def whatif(
+    model: ModelRef,
+    data: Annotated[Path, typer.Option("--data", help="Data folder holding the product.")],
+    product: Annotated[str, typer.Option("--product", help="product_id to change.")],
+    change: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--change",
+            help="A change, e.g. 'add certification UL', 'pass test T-1', 'units 50', "
+            "'public_exposure closed_site'; repeat to combine.",
+        ),
+    ] = None,
+    suggest: Annotated[
+        bool, typer.Option("--suggest", help="List the three changes that lower the premium most.")
+    ] = False,
+    pricing: PricingOption = None,
+    tracking_uri: TrackingUri = None,
+) -> None:
+    """Re-score and re-price one product after a change: before/after risk, premium, grade and
+    the reasons that moved."""
+    with _user_errors():
+        try:
+            text = workflows.whatif(
+                model,
+                data,
+                product,
+                changes=change or [],
+                suggest_changes=suggest,
+                pricing=load_pricing_config(pricing),
+                tracking_uri=tracking_uri,
+            )
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from exc
+    typer.echo(text)
+
+
+@app.command()
+def rates(
+    model: ModelRef,
+    data: Annotated[Path, typer.Option("--data", help="Data folder to price.")],
+    out_file: Annotated[Path, typer.Option("--out", help="CSV file for the rate table.")],
+    min_products: Annotated[
+        int, typer.Option("--min-products", min=1, help="Cells with fewer products are thin (*).")
+    ] = 30,
+    pricing: PricingOption = None,
+    tracking_uri: TrackingUri = None,
+) -> None:
+    """Rate table: premium per unit-month by category x public exposure x grade (CSV and table)."""
+    with _user_errors(), console.status("pricing"):
+        pivot = workflows.rates(
+            model,
+            data,
+            out_file,
+            pricing=load_pricing_config(pricing),
+            min_products=min_products,
+            tracking_uri=tracking_uri,
+        )
+    table = Table(
+        title=f"premium per unit-month (KRW) by grade; * fewer than {min_products} products, - none"
+    )
+    for col in pivot.columns:
+        table.add_column(
+            str(col), justify="left" if col in ("category", "public_exposure") else "right"
+        )
+    for row in pivot.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    out.print(table)
+    out.print(f"wrote {out_file}")
 
 
 @app.command()
@@ -332,6 +411,24 @@ def _print_demo(result: workflows.DemoResult) -> None:
     for cat in sorted(next(iter(evs.values())).predicted_to_true_by_category):
         cats.add_row(cat, *(f"{ev.predicted_to_true_by_category[cat]:.3f}" for ev in evs.values()))
     out.print(cats)
+    if result.pricing is not None:
+        p = result.pricing
+        priced = Table(
+            title=f"expected loss in each policy's layer: predicted / true, and "
+            f"{result.interval_level:.0%} interval coverage (overall "
+            f"{p['predicted_to_true']:.3f}, coverage {p['coverage']:.1%})"
+        )
+        for col in ("category", "products", "pred/true", "coverage", "median log width"):
+            priced.add_column(col, justify="right" if col != "category" else "left")
+        for cat, row in sorted(p["by_category"].items()):
+            priced.add_row(
+                cat,
+                f"{row['products']:,}",
+                f"{row['predicted_to_true']:.3f}",
+                f"{row['coverage']:.1%}",
+                f"{row['median_log_width']:.3f}",
+            )
+        out.print(priced)
     for check, ok in result.checks().items():
         out.print(f"  {'[green]PASS[/]' if ok else '[red]FAIL[/]'} {check}")
     timing = ", ".join(f"{k} {v:.0f}s" for k, v in result.seconds.items())

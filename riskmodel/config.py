@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["BoosterParams", "TrainConfig", "load_config"]
+__all__ = ["BoosterParams", "TrainConfig", "load_config", "refuse_unknown_keys"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,11 @@ class TrainConfig:
         What scoring does with a category or zone unseen in training.
     performance, safety : BoosterParams
         Hyper-parameters of each target's model.
+    uncertainty_replicates : int
+        Refits on random halves of the companies that measure how much the data support each
+        product's expected loss (0: no intervals). Each costs about half a training run.
+    severity_min_injuries : int
+        A kind with fewer bodily-injury incidents pools its injury uplift with the other kind's.
     limitations : tuple of str
         Known limitations of the model, recorded by the data scientist for the audit report.
     """
@@ -69,6 +74,8 @@ class TrainConfig:
     handle_unknown: str = "fallback"
     performance: BoosterParams = field(default_factory=BoosterParams)
     safety: BoosterParams = field(default_factory=BoosterParams)
+    uncertainty_replicates: int = 10
+    severity_min_injuries: int = 30
     limitations: tuple[str, ...] = ()
 
     def __post_init__(self):
@@ -82,6 +89,15 @@ class TrainConfig:
             )
         if not 0 <= self.category_dropout < 0.5:
             raise ValueError(f"category_dropout must be in [0, 0.5), got {self.category_dropout!r}")
+        if not (isinstance(self.uncertainty_replicates, int) and 0 <= self.uncertainty_replicates):
+            raise ValueError(
+                "uncertainty_replicates must be an integer >= 0, got "
+                f"{self.uncertainty_replicates!r}"
+            )
+        if not (isinstance(self.severity_min_injuries, int) and self.severity_min_injuries >= 1):
+            raise ValueError(
+                f"severity_min_injuries must be an integer >= 1, got {self.severity_min_injuries!r}"
+            )
         if self.handle_unknown not in ("fallback", "error"):
             raise ValueError(
                 f"handle_unknown must be 'fallback' or 'error', got {self.handle_unknown!r}"
@@ -100,18 +116,18 @@ class TrainConfig:
     def from_dict(cls, data: dict) -> TrainConfig:
         """Build a config from nested dicts, refusing unknown keys."""
         data = dict(data)
-        _refuse_unknown("config", data, cls)
+        refuse_unknown_keys("config", data, cls)
         for target in ("performance", "safety"):
             if target in data:
                 section = dict(data[target])
-                _refuse_unknown(f"config [{target}]", section, BoosterParams)
+                refuse_unknown_keys(f"config [{target}]", section, BoosterParams)
                 data[target] = BoosterParams(**section)
         if "limitations" in data:
             data["limitations"] = tuple(data["limitations"])
         return cls(**data)
 
 
-def _refuse_unknown(where: str, data: dict, cls) -> None:
+def refuse_unknown_keys(where: str, data: dict, cls) -> None:
     allowed = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - allowed)
     if unknown:

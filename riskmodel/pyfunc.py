@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import mlflow
 import pandas as pd
@@ -34,6 +35,12 @@ from riskmodel.contract import TABLES
 from riskmodel.models import RiskModel
 from riskmodel.models.persistence import load_model
 from riskmodel.portfolio import Portfolio, contract_text
+from riskmodel.pricing import (
+    PricingConfig,
+    load_pricing_config,
+    price_portfolio,
+    with_pricing_columns,
+)
 from riskmodel.validation import ValidationResult, validate_tables
 
 __all__ = ["RiskModelPyfunc", "to_model_input", "from_model_input", "signature", "CHILD_TABLES"]
@@ -85,7 +92,9 @@ def signature(output_columns: list[str]) -> ModelSignature:
     outputs = [
         ColSpec(
             "string"
-            if c in ("product_id", "model_version") or "reason" in c or c == "data_issues"
+            if c in ("product_id", "model_version", "data_issues", "premium_interval", "grade")
+            or "reason" in c
+            or c == "grade_range"
             else "double",
             c,
         )
@@ -99,12 +108,21 @@ class RiskModelPyfunc(mlflow.pyfunc.PythonModel):
 
     def load_context(self, context) -> None:
         self.model: RiskModel = load_model(context.artifacts["model_dir"])
+        pricing = context.artifacts.get("pricing")
+        self.pricing = (
+            PricingConfig.from_dict(json.loads(Path(pricing).read_text()))
+            if pricing
+            else load_pricing_config()
+        )
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         """One output row per input row: the scores of the accepted products, then one row per
         rejected product with no scores and the reasons in ``data_issues``."""
         data = from_model_input(model_input)
         scores = score_with_reasons(self.model, data.portfolio, n_jobs=1, issues=data.issues)
+        if data.portfolio.n_products:
+            quote = price_portfolio(self.model, data.portfolio, self.pricing, n_jobs=1)
+            scores = with_pricing_columns(scores, quote)
         rejected = data.rejects[data.rejects["table"] == "products"]
         if len(rejected):
             missing = pd.DataFrame(

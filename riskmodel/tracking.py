@@ -31,6 +31,7 @@ from riskmodel import __version__
 from riskmodel.contract import TARGETS
 from riskmodel.models import RiskModel
 from riskmodel.models.persistence import load_model
+from riskmodel.pricing import load_pricing_config
 
 __all__ = [
     "REGISTERED_NAME",
@@ -190,12 +191,15 @@ def log_training_run(
             mlflow.log_artifacts(tmp)
         if artifacts_dir is not None:
             mlflow.log_artifacts(str(artifacts_dir))
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:
             warnings.simplefilter("ignore")  # MLflow's advice on type hints and integer columns
+            # the pricing config goes with the model, so the served model prices as logged
+            pricing = Path(tmp) / "pricing.json"
+            pricing.write_text(json.dumps(load_pricing_config().to_dict(), indent=2))
             info = mlflow.pyfunc.log_model(
                 name="model",
                 python_model=str(_ENTRY),
-                artifacts={"model_dir": str(Path(model_dir).resolve())},
+                artifacts={"model_dir": str(Path(model_dir).resolve()), "pricing": str(pricing)},
                 signature=signature(_output_columns()),
                 registered_model_name=REGISTERED_NAME,
             )
@@ -211,9 +215,10 @@ def log_training_run(
 
 
 def _output_columns() -> list[str]:
+    from riskmodel.pricing import PRICING_COLUMNS
     from riskmodel.reasons import N_REASONS
 
-    cols = ["product_id"] + [f"{t}_risk" for t in TARGETS]
+    cols = ["product_id"] + [f"{t}_risk" for t in TARGETS] + list(PRICING_COLUMNS)
     cols += [f"expected_{t}_incidents" for t in TARGETS] + ["exposure_unit_years"]
     cols += [f"{t}_reason_{i + 1}" for t in TARGETS for i in range(N_REASONS)]
     return cols + ["data_issues", "model_version"]

@@ -9,11 +9,12 @@ Examples
 >>> _ = generate(root / "train", products=1500, seed=1)
 >>> _ = generate(root / "new", products=40, seed=2)
 >>> from riskmodel.config import TrainConfig
->>> _ = train(root / "train", root / "model", config=TrainConfig(n_jobs=1), track=False)
+>>> cfg = TrainConfig(n_jobs=1, uncertainty_replicates=2)
+>>> _ = train(root / "train", root / "model", config=cfg, track=False)
 >>> scores = score(root / "model", root / "new", root / "out", plots=False)
 >>> len(scores), sorted(p.name for p in (root / "out").iterdir())
-(40, ['explanations.csv', 'importance.csv', 'importance_by_group.csv', 'rejects.csv', \
-'run_summary.json', 'scores.csv'])
+(40, ['credibility.csv', 'explanations.csv', 'importance.csv', 'importance_by_group.csv', \
+'pricing.json', 'rejects.csv', 'run_summary.json', 'scores.csv'])
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +37,17 @@ from riskmodel.config import TrainConfig
 from riskmodel.contract import TARGETS
 from riskmodel.evaluation import TargetEvaluation, evaluate_scores, validation_report
 from riskmodel.explanations import EXPOSURE_FEATURE, explain, importance, importance_by_group
-from riskmodel.io import MAX_FILE_MB, write_csv
+from riskmodel.io import MAX_FILE_MB, write_csv, write_text
 from riskmodel.models import RiskModel
 from riskmodel.models.persistence import save_model
 from riskmodel.portfolio import Portfolio
+from riskmodel.pricing import (
+    PricingConfig,
+    load_pricing_config,
+    price_portfolio,
+    with_pricing_columns,
+)
+from riskmodel.pricing.evaluation import evaluate_pricing
 from riskmodel.scoring import run_summary, write_outputs
 from riskmodel.synthetic import GENERATOR_VERSION, generate_portfolio, write_portfolio
 from riskmodel.validation import ValidationResult, load_data
@@ -60,7 +68,14 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 #: What the demo checks (issue "From product data to two calibrated risk scores").
-DEMO_TARGETS = {"max_auc_gap": 0.02, "max_log_loss_excess": 0.03, "max_calibration_error": 0.05}
+DEMO_TARGETS = {
+    "max_auc_gap": 0.02,
+    "max_log_loss_excess": 0.03,
+    "max_calibration_error": 0.05,
+    # issue "From risk to a premium"
+    "max_expected_loss_error": 0.05,
+    "max_coverage_gap": 0.05,
+}
 
 
 def generate(out_dir: str | os.PathLike, *, products: int, seed: int) -> Path:
@@ -169,6 +184,33 @@ def _load(model: str | os.PathLike | RiskModel, tracking_uri: str | None = None)
     return load_scoring_model(model, uri=tracking_uri)
 
 
+def with_prices(
+    assessment: Assessment,
+    model: RiskModel,
+    portfolio: Portfolio,
+    pricing: PricingConfig,
+    *,
+    n_jobs: int | None = None,
+) -> Assessment:
+    """The assessment with the pricing columns (expected loss, premium, interval, grade) placed
+    right after the two risks in its scores."""
+    quote = price_portfolio(model, portfolio, pricing, n_jobs=n_jobs)
+    return replace(assessment, scores=with_pricing_columns(assessment.scores, quote))
+
+
+def pricing_summary(model: RiskModel, pricing: PricingConfig) -> dict:
+    """What a priced output must carry: the pricing config, the grade boundaries and the
+    severity model's credibility weights per category."""
+    credibility = model.severity_.credibility_table()
+    return {
+        "config": pricing.to_dict(),
+        "grade_boundaries": pricing.grade_boundaries(),
+        "limit_basis": "deductible and limit apply per incident (no aggregate limit)",
+        "credibility": credibility.to_dict("records"),
+        "uncertainty_log_sd": model.uncertainty_,
+    }
+
+
 def write_assessment(
     assessment: Assessment,
     data: ValidationResult,
@@ -176,12 +218,19 @@ def write_assessment(
     out_dir: str | os.PathLike,
     *,
     plots: bool = True,
+    pricing: PricingConfig | None = None,
 ) -> Path:
-    """Write scores.csv, rejects.csv, run_summary.json, explanations.csv, importance tables and
-    plots."""
+    """Write scores.csv, rejects.csv, run_summary.json, explanations.csv, importance tables,
+    plots and, when priced, pricing.json and credibility.csv."""
     out = Path(out_dir)
     portfolio = data.portfolio
-    write_outputs(assessment.scores, run_summary(data, assessment.scores, model), data.rejects, out)
+    summary = run_summary(data, assessment.scores, model)
+    if pricing is not None:
+        priced = pricing_summary(model, pricing)
+        summary["pricing"] = {k: priced[k] for k in ("config", "grade_boundaries", "limit_basis")}
+        write_text(json.dumps(priced, indent=2) + "\n", out / "pricing.json")
+        write_csv(model.severity_.credibility_table(), out / "credibility.csv")
+    write_outputs(assessment.scores, summary, data.rejects, out)
     write_csv(assessment.explanations_table(), out / "explanations.csv")
     write_csv(importance(assessment.explanations), out / "importance.csv")
     write_csv(importance_by_group(assessment.explanations), out / "importance_by_group.csv")
@@ -202,10 +251,13 @@ def score(
     tracking_uri: str | None = None,
     strict: bool = False,
     max_mb: float = MAX_FILE_MB,
+    pricing: PricingConfig | None = None,
 ) -> pd.DataFrame:
-    """Score a data folder with a model folder or MLflow model URI; write the output folder:
-    ``scores.csv`` (with reasons), ``rejects.csv``, ``run_summary.json``, ``explanations.csv``,
-    global importance and (``plots``) the SHAP summary and dependence plots.
+    """Score and price a data folder with a model folder or MLflow model URI; write the output
+    folder: ``scores.csv`` (risks, expected loss, premium, interval, grade, reasons),
+    ``rejects.csv``, ``run_summary.json``, ``pricing.json``, ``credibility.csv``,
+    ``explanations.csv``, global importance and (``plots``) the SHAP summary and dependence plots.
+    ``pricing`` defaults to ``configs/pricing.toml``.
 
     Rows that break the contract are set aside and listed in ``rejects.csv``; the rest is scored.
     With ``strict``, any rejected row stops the run after writing ``rejects.csv`` and
@@ -216,9 +268,91 @@ def score(
     if strict and len(data.rejects):
         write_outputs(None, run_summary(data, None, risk_model, strict=True), data.rejects, out_dir)
         data.check_strict()
+    pricing = pricing or load_pricing_config()
     assessment = assess(risk_model, data.portfolio, n_jobs=n_jobs, issues=data.issues)
-    write_assessment(assessment, data, risk_model, out_dir, plots=plots)
+    assessment = with_prices(assessment, risk_model, data.portfolio, pricing, n_jobs=n_jobs)
+    write_assessment(assessment, data, risk_model, out_dir, plots=plots, pricing=pricing)
     return assessment.scores
+
+
+def _one_product_data(data_dir, product_id: str):
+    data = load_data(data_dir)
+    if product_id not in set(data.portfolio.products["product_id"]):
+        rejected = data.rejects[
+            (data.rejects["table"] == "products") & (data.rejects["product_id"] == product_id)
+        ]
+        if len(rejected):
+            raise KeyError(f"product {product_id!r} was rejected: " + "; ".join(rejected["reason"]))
+        raise KeyError(f"product {product_id!r} is not in {data_dir}")
+    return data
+
+
+def whatif(
+    model: str | os.PathLike | RiskModel,
+    data_dir: str | os.PathLike,
+    product_id: str,
+    *,
+    changes: list[str] | None = None,
+    suggest_changes: bool = False,
+    pricing: PricingConfig | None = None,
+    tracking_uri: str | None = None,
+) -> str:
+    """Before/after of one product under ``changes`` and/or the three changes that would lower
+    its premium the most (``suggest_changes``), as text for the command line."""
+    from riskmodel.pricing.whatif import suggest, what_if
+
+    if not changes and not suggest_changes:
+        raise ValueError("give at least one --change, or --suggest")
+    risk_model = _load(model, tracking_uri)
+    pricing = pricing or load_pricing_config()
+    portfolio = _one_product_data(data_dir, product_id).portfolio
+    parts = []
+    if changes:
+        parts.append(what_if(risk_model, portfolio, product_id, changes, pricing).text())
+    if suggest_changes:
+        table = suggest(risk_model, portfolio, product_id, pricing)
+        if table.empty:
+            parts.append(f"product {product_id}: no change a company can make lowers its premium")
+        else:
+            lines = [f"product {product_id}: changes that lower the premium the most"]
+            for i, r in enumerate(table.itertuples(index=False), start=1):
+                lines.append(
+                    f"  {i}. {r.change}: premium {r.premium_before:,.0f} -> "
+                    f"{r.premium_after:,.0f} KRW (saves {r.saving_krw:,.0f}), grade "
+                    f"{r.grade_before} -> {r.grade_after}"
+                )
+            parts.append("\n".join(lines))
+        parts.append(
+            "\n".join(
+                what_if(risk_model, portfolio, product_id, [r.change], pricing).text()
+                for r in table.itertuples(index=False)
+            )
+        )
+    return "\n\n".join(p for p in parts if p)
+
+
+def rates(
+    model: str | os.PathLike | RiskModel,
+    data_dir: str | os.PathLike,
+    out_file: str | os.PathLike,
+    *,
+    pricing: PricingConfig | None = None,
+    min_products: int = 30,
+    tracking_uri: str | None = None,
+) -> pd.DataFrame:
+    """Price a data folder and write its rate table (premium per unit-month by category x public
+    exposure x grade) as CSV; returns the readable pivot."""
+    from riskmodel.pricing.rates import rate_pivot, rate_table
+
+    risk_model = _load(model, tracking_uri)
+    pricing = pricing or load_pricing_config()
+    portfolio = load_data(data_dir).portfolio
+    quote = price_portfolio(risk_model, portfolio, pricing)
+    table = rate_table(portfolio.products, quote, min_products=min_products)
+    table.insert(0, "pricing_version", pricing.version)
+    table.insert(1, "model_version", risk_model.version_)
+    write_csv(table, out_file)
+    return rate_pivot(table)
 
 
 def explain_product(
@@ -238,16 +372,8 @@ def explain_product(
         If ``product_id`` is not in the data folder.
     """
     risk_model = _load(model, tracking_uri)
-    data = load_data(data_dir)
-    portfolio = data.portfolio
-    if product_id not in set(portfolio.products["product_id"]):
-        rejected = data.rejects[
-            (data.rejects["table"] == "products") & (data.rejects["product_id"] == product_id)
-        ]
-        if len(rejected):
-            raise KeyError(f"product {product_id!r} was rejected: " + "; ".join(rejected["reason"]))
-        raise KeyError(f"product {product_id!r} is not in {data_dir}")
-    one = portfolio.subset([product_id])
+    data = _one_product_data(data_dir, product_id)
+    one = data.portfolio.subset([product_id])
     assessment = assess(risk_model, one, n_jobs=1, issues=data.issues)
     row = assessment.scores.iloc[0]
     product = one.products.iloc[0]
@@ -401,10 +527,30 @@ class DemoResult:
     evaluations: dict[str, TargetEvaluation]
     seconds: dict[str, float] = field(default_factory=dict)
     tracked: object | None = None
+    pricing: dict | None = None
+    interval_level: float = 0.9
 
     def checks(self) -> dict[str, bool]:
         """Each demo target, met or not."""
         out = {}
+        if self.pricing is not None:
+            p, limit = self.pricing, DEMO_TARGETS["max_expected_loss_error"]
+            ratios = [p["predicted_to_true"]] + [
+                p["by_category"][c]["predicted_to_true"] for c in p["checked_categories"]
+            ]
+            out[
+                f"expected loss: sum within {limit:.0%} of the true expected loss, overall and "
+                "per category"
+            ] = max(abs(r - 1) for r in ratios) <= limit
+            gap = DEMO_TARGETS["max_coverage_gap"]
+            out[
+                f"expected-loss intervals cover the truth at {self.interval_level:.0%} "
+                f"within {gap * 100:.0f} points"
+            ] = abs(p["coverage"] - self.interval_level) <= gap
+            rho = p.get("width_vs_incidents_rank_correlation")
+            out["intervals are wider for categories with fewer training incidents"] = (
+                rho is not None and rho < 0
+            )
         for target, ev in self.evaluations.items():
             out[f"{target}: AUC within {DEMO_TARGETS['max_auc_gap']} of the oracle"] = (
                 ev.auc_gap <= DEMO_TARGETS["max_auc_gap"]
@@ -447,6 +593,7 @@ def run_demo(
     config: TrainConfig | None = None,
     progress: Progress | None = None,
     track: bool = True,
+    pricing: PricingConfig | None = None,
 ) -> DemoResult:
     """Generate a training and a held-out portfolio, train, score the held-out one, evaluate.
 
@@ -484,12 +631,22 @@ def run_demo(
     holdout = holdout_data.portfolio
     # Score with the saved folder, not the in-memory model: the demo checks the real artefact.
     saved = _load(model_dir)
+    pricing = pricing or load_pricing_config()
     assessment = assess(saved, holdout, issues=holdout_data.issues)
-    write_assessment(assessment, holdout_data, saved, out_dir)
+    assessment = with_prices(assessment, saved, holdout, pricing)
+    write_assessment(assessment, holdout_data, saved, out_dir, pricing=pricing)
     scores = assessment.scores
-    seconds["score and explain"] = time.perf_counter() - t0
+    seconds["score, explain and price"] = time.perf_counter() - t0
     truth = pd.read_csv(holdout_dir / "truth.csv", dtype={"product_id": str})
     evaluations = evaluate_scores(scores, holdout.incident_counts(), holdout.products, truth)
+    incidents = {
+        cat: sum(
+            saved.severity_.params_[k]["categories"].get(cat, {}).get("incidents", 0)
+            for k in TARGETS
+        )
+        for cat in set(holdout.products["category"])
+    }
+    priced = evaluate_pricing(scores, truth, holdout.products, training_incidents=incidents)
     result = DemoResult(
         train_dir,
         holdout_dir,
@@ -499,6 +656,8 @@ def run_demo(
         evaluations,
         seconds,
         getattr(model, "tracked_", None),
+        priced,
+        pricing.interval_level,
     )
     report = {
         "model_version": model.version_,
@@ -506,6 +665,7 @@ def run_demo(
         "holdout_dir": str(holdout_dir),
         "targets": DEMO_TARGETS,
         "evaluation": {t: ev.to_dict() for t, ev in evaluations.items()},
+        "pricing": priced,
         "checks": result.checks(),
         "seconds": seconds,
     }

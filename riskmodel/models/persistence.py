@@ -8,6 +8,8 @@ A model folder holds:
 - ``features.json``: the fitted feature pipeline and the specification of every feature;
 - ``<target>.lgb.txt``: the trees of each target in LightGBM's text format;
 - ``<target>.json``: the frequency model's parameters, intercept and categories;
+- ``severity.json``: the severity model's fitted parameters and credibility weights;
+- ``uncertainty.json``: the log-scale standard error of expected losses per target and category;
 - ``training_rejects.csv`` (when trained from a folder): the training rows set aside, with reasons.
 
 Loading verifies every checksum first and refuses a folder whose files were altered, added to the
@@ -42,11 +44,12 @@ from riskmodel.features import feature_specs, pipeline_from_state, pipeline_stat
 from riskmodel.io import neutralise_formulas, write_text
 from riskmodel.models.poisson_gbm import PoissonGBMRegressor
 from riskmodel.models.risk_model import RiskModel
+from riskmodel.models.severity import SeverityModel
 from riskmodel.validation import ValidationResult
 
 __all__ = ["save_model", "load_model", "ModelIntegrityError", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: severity and uncertainty refits
 MANIFEST = "manifest.json"
 
 
@@ -85,6 +88,8 @@ def save_model(
         meta, text = model.models_[target].to_state()
         files[f"{target}.json"] = json.dumps(meta, indent=2, sort_keys=True)
         files[f"{target}.lgb.txt"] = text
+    files["severity.json"] = json.dumps(model.severity_.to_state(), indent=1, sort_keys=True)
+    files["uncertainty.json"] = json.dumps(model.uncertainty_, indent=1, sort_keys=True)
     data = None
     if training_data is not None:
         files["training_rejects.csv"] = neutralise_formulas(training_data.rejects).to_csv(
@@ -149,6 +154,14 @@ def load_model(folder: str | os.PathLike) -> RiskModel:
     folder = Path(folder)
     manifest = read_manifest(folder)
     config = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
+    needed = {"config.json", "features.json", "severity.json", "uncertainty.json"}
+    needed |= {f"{t}.{ext}" for t in TARGETS for ext in ("json", "lgb.txt")}
+    unlisted = sorted(needed - set(manifest.get("files", {})))
+    if unlisted:  # never read a file whose checksum was not recorded at training time
+        raise ModelIntegrityError(
+            f"model folder {str(folder)!r} failed verification: {unlisted[:3]} not in the "
+            "manifest. Retrain or restore the folder."
+        )
     model = RiskModel(config)
     model.pipeline_ = pipeline_from_state(json.loads((folder / "features.json").read_text()))
     model.feature_specs_ = feature_specs(model.pipeline_)
@@ -157,6 +170,8 @@ def load_model(folder: str | os.PathLike) -> RiskModel:
         meta = json.loads((folder / f"{target}.json").read_text())
         text = (folder / f"{target}.lgb.txt").read_text()
         model.models_[target] = PoissonGBMRegressor.from_state(meta, text)
+    model.severity_ = SeverityModel.from_state(json.loads((folder / "severity.json").read_text()))
+    model.uncertainty_ = json.loads((folder / "uncertainty.json").read_text())
     model.training_ = manifest["training"]
     model.validation_report_ = manifest.get("validation")
     model.version_ = manifest["model_version"]

@@ -34,6 +34,7 @@ from riskmodel.contract import TARGETS
 from riskmodel.features import UNKNOWN, feature_specs, make_feature_pipeline, pipeline_state
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.models.poisson_gbm import PoissonGBMRegressor
+from riskmodel.models.severity import SeverityModel
 from riskmodel.portfolio import Portfolio, exposure_unit_years
 
 __all__ = ["RiskModel"]
@@ -57,6 +58,11 @@ class RiskModel:
         One fitted frequency model per target.
     feature_specs_ : list of FeatureSpec
         Every feature's name, input group, definition and constraints.
+    severity_ : SeverityModel
+        The loss per incident, by kind, category and public exposure.
+    uncertainty_ : dict
+        Per target and category, the log-scale standard error of an expected loss, measured by
+        refits on random halves of the companies (see :meth:`_fit_uncertainty`).
     training_ : dict
         What the model was trained on: fingerprint, products, incidents per kind, and the
         validation deviance at the chosen number of trees per target.
@@ -119,6 +125,8 @@ class RiskModel:
                 est.best_iteration_,
             )
             self.models_[target] = est
+        self.severity_ = SeverityModel(min_injuries=cfg.severity_min_injuries).fit(portfolio)
+        self.uncertainty_ = self._fit_uncertainty(portfolio, X, counts, exposure, groups)
         self.validation_ = self._validation_frame(portfolio, counts)
         self.training_ = {
             "fingerprint": portfolio.fingerprint(),
@@ -138,6 +146,84 @@ class RiskModel:
         }
         self.version_ = self._content_hash()
         return self
+
+    def _fit_uncertainty(self, portfolio, X, counts, exposure, groups) -> dict:
+        """How much the data support each category's expected losses, by half-sampling.
+
+        The frequency and severity models are refitted on random halves of the companies. For an
+        estimate from n independent units, a half-sample estimate differs from the full-data one
+        by about the full-data estimate's own standard error, so the spread of
+        ``log(refit expected loss / expected loss)`` over the refits measures how well the data pin
+        an expected loss down. Its median over each category's products, per kind, is kept:
+        wide for a thin category, narrow for a well-observed one. A category unseen in training
+        gets the widest. Returned as ``{"replicates": B, "log_sd": {kind: {category: sd}},
+        "complement": {kind: sd}}`` (empty ``log_sd`` when ``uncertainty_replicates`` is 0).
+        """
+        cfg = self.config
+        products = portfolio.products
+        args = (
+            products["category"].astype(str),
+            products["public_exposure"].astype(str),
+            products["deductible_krw"].astype(float),
+            products["coverage_limit_krw"].astype(float),
+        )
+        main = {
+            t: self.models_[t].predict(X, exposure=exposure)
+            * self.severity_.layer_payment(t, *args)
+            for t in TARGETS
+        }
+        rng = np.random.default_rng(cfg.seed + 1)
+        codes, companies = pd.factorize(pd.Series(groups), sort=True)
+        logs = {t: [] for t in TARGETS}
+        for b in range(cfg.uncertainty_replicates):
+            chosen = np.zeros(len(companies), dtype=bool)
+            chosen[rng.permutation(len(companies))[: max(1, len(companies) // 2)]] = True
+            rows = chosen[codes]
+            severity = SeverityModel(min_injuries=cfg.severity_min_injuries).fit(
+                portfolio, sample_weight=rows.astype(float)
+            )
+            for target in TARGETS:
+                model = self.models_[target]
+                params = {
+                    **model.get_params(),
+                    "max_iter": model.n_iter_,
+                    "early_stopping_rounds": None,
+                    "random_state": cfg.seed + 1 + b,
+                }
+                refit = PoissonGBMRegressor(**params).fit(
+                    X[rows], counts[target].to_numpy()[rows], exposure=exposure[rows]
+                )
+                loss = refit.predict(X, exposure=exposure) * severity.layer_payment(target, *args)
+                logs[target].append(
+                    np.log(np.maximum(loss, 1e-300) / np.maximum(main[target], 1e-300))
+                )
+            logger.info("uncertainty refit %d of %d done", b + 1, cfg.uncertainty_replicates)
+        log_sd, complement = {}, {}
+        for target in TARGETS:
+            if cfg.uncertainty_replicates < 2:
+                log_sd[target], complement[target] = {}, 0.0
+                continue
+            sd = pd.Series(np.std(np.vstack(logs[target]), axis=0, ddof=1))
+            by_category = sd.groupby(products["category"].astype(str).to_numpy()).median()
+            log_sd[target] = {str(c): float(v) for c, v in by_category.items()}
+            complement[target] = float(by_category.max())
+        return {
+            "replicates": cfg.uncertainty_replicates,
+            "log_sd": log_sd,
+            "complement": complement,
+        }
+
+    def uncertainty_log_sd(self, target: str, categories) -> np.ndarray:
+        """The log-scale standard error of each product's expected loss of ``target``, by its
+        category (the widest for a category unseen in training)."""
+        self._check_fitted()
+        table = self.uncertainty_["log_sd"].get(target, {})
+        return (
+            pd.Series(np.asarray(categories, dtype=object))
+            .map(table)
+            .fillna(self.uncertainty_["complement"].get(target, 0.0))
+            .to_numpy(dtype=float)
+        )
 
     def _validation_frame(self, portfolio: Portfolio, counts: pd.DataFrame) -> pd.DataFrame:
         """Out-of-sample predictions of the products held out for early stopping."""
@@ -206,6 +292,8 @@ class RiskModel:
             meta, text = self.models_[target].to_state()
             digest.update(json.dumps(meta, sort_keys=True).encode())
             digest.update(text.encode())
+        digest.update(json.dumps(self.severity_.to_state(), sort_keys=True).encode())
+        digest.update(json.dumps(self.uncertainty_, sort_keys=True).encode())
         return "rm-" + digest.hexdigest()[:12]
 
     def _check_fitted(self) -> None:

@@ -35,6 +35,7 @@ import pandas as pd
 
 from riskmodel.contract import CATEGORIES, PUBLIC_EXPOSURE_LEVELS, SEVERITIES, TABLES
 from riskmodel.io import write_csv
+from riskmodel.layers import mixture_layer_expectation
 from riskmodel.portfolio import Portfolio, exposure_unit_years
 from riskmodel.reference import (
     DOMESTIC_COUNTRY,
@@ -54,7 +55,7 @@ from riskmodel.validation import DAYS_PER_MONTH
 
 __all__ = ["generate_portfolio", "write_portfolio", "GENERATOR_VERSION"]
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 # A bodily injury multiplies the loss by about 5 (log-sd 0.6 more); its probability for a safety
 # incident scales with public exposure (closed site, restricted, open public).
 _BI_FACTOR = 5.0
@@ -454,6 +455,20 @@ def _loss_mixture(prod, kind: str, pid=None) -> tuple[np.ndarray, ...]:
     return median, sigma, np.clip(bi_p, 0, 0.95)
 
 
+def _true_layer_payment(prod, kind: str) -> np.ndarray:
+    """Expected payment per incident within each product's deductible and limit, exactly under
+    the generator's loss distribution (the 1,000 KRW floor and rounding are ignored)."""
+    median, sigma, bi_p = _loss_mixture(prod, kind)
+    mu = np.log(median)
+    return mixture_layer_expectation(
+        prod["deductible"],
+        prod["limit"],
+        (1 - bi_p, bi_p),
+        (mu, mu + np.log(_BI_FACTOR)),
+        (sigma, np.sqrt(sigma**2 + _BI_SIGMA**2)),
+    )
+
+
 def _incidents(rng, prod, ids, expected_perf, expected_safety, seed) -> pd.DataFrame:
     frames = []
     for kind, expected in (("performance", expected_perf), ("safety", expected_safety)):
@@ -555,6 +570,11 @@ def generate_portfolio(n_products: int, seed: int = 0) -> tuple[Portfolio, pd.Da
             "performance_prob": -np.expm1(-expected_perf),
             "safety_prob": -np.expm1(-expected_safety),
         }
+    )
+    for kind, expected in (("performance", expected_perf), ("safety", expected_safety)):
+        truth[f"expected_{kind}_loss_krw"] = expected * _true_layer_payment(prod, kind)
+    truth["expected_loss_krw"] = (
+        truth["expected_performance_loss_krw"] + truth["expected_safety_loss_krw"]
     )
     tests["test_date"] = tests["test_date"].astype("datetime64[ns]")
     certs["issued_date"] = certs["issued_date"].astype("datetime64[ns]")

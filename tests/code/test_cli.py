@@ -24,14 +24,14 @@ def _score(model, data, out, *extra):
 def test_help_lists_every_command():
     result = _run("--help")
     assert result.exit_code == 0
-    for command in ("generate", "train", "score", "explain", "promote", "demo"):
+    for command in ("generate", "train", "score", "explain", "whatif", "rates", "promote", "demo"):
         assert command in result.output
 
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory):
     path = tmp_path_factory.mktemp("cfg") / "c.toml"
-    path.write_text("n_jobs = 1\n")
+    path.write_text("n_jobs = 1\nuncertainty_replicates = 3\n")
     return path
 
 
@@ -51,6 +51,80 @@ def scored(tmp_path_factory, trained, score_folder):
     result = _run("score", "--model", trained, "--data", score_folder, "--out", out)
     assert result.exit_code == 0, result.output
     return out
+
+
+def test_score_prices_every_product_with_the_config_it_names(
+    scored, tmp_path, trained, score_folder
+):
+    from riskmodel.pricing import PRICING_COLUMNS, PricingConfig
+
+    scores = pd.read_csv(scored / "scores.csv", keep_default_na=False)
+    assert scores.columns[3 : 3 + len(PRICING_COLUMNS)].tolist() == list(PRICING_COLUMNS)
+    assert (scores["premium_krw"] >= PricingConfig().minimum_premium_krw).all()
+    assert set(scores["grade"]) <= set("ABCDE")
+    summary = json.loads((scored / "run_summary.json").read_text())
+    assert summary["pricing"]["config"] == PricingConfig().to_dict()
+    assert [g["grade"] for g in summary["pricing"]["grade_boundaries"]] == list("ABCDE")
+    pricing = json.loads((scored / "pricing.json").read_text())
+    assert {"config", "grade_boundaries", "credibility", "uncertainty_log_sd"} <= set(pricing)
+    assert (scored / "credibility.csv").is_file()
+    # another config, another premium; its version is in the output
+    cfg = tmp_path / "pricing.toml"
+    cfg.write_text('version = "test-2"\nexpense_ratio = 0.4\n')
+    result = _score(trained, score_folder, tmp_path / "out", "--pricing", cfg)
+    assert result.exit_code == 0, result.output
+    again = pd.read_csv(tmp_path / "out" / "scores.csv", keep_default_na=False)
+    assert (again["premium_krw"] >= scores["premium_krw"]).all()
+    assert (again["premium_krw"] > scores["premium_krw"]).any()
+    summary = json.loads((tmp_path / "out" / "run_summary.json").read_text())
+    assert summary["pricing"]["config"]["version"] == "test-2"
+
+
+def test_whatif_and_rates_commands(tmp_path, trained, score_folder):
+    product = pd.read_csv(score_folder / "products.csv")["product_id"].iloc[0]
+    result = _run(
+        "whatif",
+        "--model",
+        trained,
+        "--data",
+        score_folder,
+        "--product",
+        product,
+        "--change",
+        "units 1",
+        "--suggest",
+    )
+    assert result.exit_code == 0, result.output
+    assert "premium_krw" in result.output and "before" in result.output
+    bad = _run(
+        "whatif",
+        "--model",
+        trained,
+        "--data",
+        score_folder,
+        "--product",
+        product,
+        "--change",
+        "paint it red",
+    )
+    assert bad.exit_code == 2 and "not understood" in bad.output
+    missing = _run(
+        "whatif",
+        "--model",
+        trained,
+        "--data",
+        score_folder,
+        "--product",
+        "nope",
+        "--change",
+        "units 1",
+    )
+    assert missing.exit_code == 2 and "nope" in missing.output
+    result = _run("rates", "--model", trained, "--data", score_folder, "--out", tmp_path / "r.csv")
+    assert result.exit_code == 0, result.output
+    rates = pd.read_csv(tmp_path / "r.csv")
+    assert {"category", "public_exposure", "grade", "premium_per_unit_month_krw"} <= set(rates)
+    assert rates["products"].sum() == 300
 
 
 def test_generate_writes_a_portfolio(tmp_path):

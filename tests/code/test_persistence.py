@@ -32,6 +32,8 @@ def test_the_folder_holds_only_json_and_lightgbm_text(folder):
         "performance.lgb.txt",
         "safety.json",
         "safety.lgb.txt",
+        "severity.json",
+        "uncertainty.json",
     ]
     for path in folder.iterdir():
         path.read_text(encoding="utf-8")  # text, not a binary pickle

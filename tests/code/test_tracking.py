@@ -25,7 +25,11 @@ def store(tmp_path_factory):
 def tracked(store, train_folder):
     root, uri = store
     model = train(
-        train_folder, root / "model", config=TrainConfig(n_jobs=1), track=True, tracking_uri=uri
+        train_folder,
+        root / "model",
+        config=TrainConfig(n_jobs=1, uncertainty_replicates=3),
+        track=True,
+        tracking_uri=uri,
     )
     return model
 
@@ -107,7 +111,11 @@ def test_retraining_registers_a_challenger_and_compares_it_with_the_champion(
     store, tracked, train_folder
 ):
     _, uri = store
-    result = retrain(train_folder, config=TrainConfig(n_jobs=1, seed=3), tracking_uri=uri)
+    result = retrain(
+        train_folder,
+        config=TrainConfig(n_jobs=1, seed=3, uncertainty_replicates=3),
+        tracking_uri=uri,
+    )
     assert result.tracked.version == "2" and result.champion_version == "1"
     assert alias_version("challenger", uri=uri) == "2"
     assert alias_version("champion", uri=uri) == "1"  # no promotion

@@ -255,7 +255,7 @@ def test_for_training_a_product_with_a_rejected_incident_is_set_aside_whole():
     assert product["product_id"] == "P1" and "claims record is incomplete" in product["reason"]
     assert rejects.loc["incidents", "column"] == "loss_krw"
     children = training.rejects[training.rejects["table"].isin(["test_results", "certifications"])]
-    assert set(children["product_id"]) == {"P1"} and children["reason"].str.contains(
-        "left out"
-    ).all()
+    assert (
+        set(children["product_id"]) == {"P1"} and children["reason"].str.contains("left out").all()
+    )
     assert training.reconciliation()["products"] == {"read": 2, "accepted": 1, "rejected": 1}

@@ -135,3 +135,20 @@ def test_bad_arguments_are_refused():
         generate_portfolio(0)
     with pytest.raises(ValueError, match="seed must be a whole number >= 0, got -2"):
         generate_portfolio(10, seed=-2)
+
+
+def test_true_expected_layer_losses_match_the_losses_drawn():
+    portfolio, truth = generate_portfolio(30000, seed=77)
+    np.testing.assert_allclose(
+        truth["expected_loss_krw"],
+        truth["expected_performance_loss_krw"] + truth["expected_safety_loss_krw"],
+    )
+    inc = portfolio.incidents.merge(
+        portfolio.products[["product_id", "deductible_krw", "coverage_limit_krw"]]
+    )
+    paid = np.minimum(
+        np.maximum(inc["loss_krw"] - inc["deductible_krw"], 0), inc["coverage_limit_krw"]
+    )
+    for kind in ("performance", "safety"):  # heavy tails: a loose Monte Carlo check
+        drawn = paid[inc["kind"] == kind].sum()
+        assert drawn / truth[f"expected_{kind}_loss_krw"].sum() == pytest.approx(1, abs=0.1)
