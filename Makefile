@@ -11,7 +11,10 @@ STAMP := $(VENV)/.installed
 # Python 3.12: on PATH, or from pyenv (whose shim only works when 3.12 is selected).
 PY312 := $(firstword $(foreach c,python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) /usr/local/bin/python3.12 /usr/bin/python3.12,$(shell $(c) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && echo $(c))))
 
-.PHONY: demo test setup bench lint clean help
+.PHONY: demo test setup bench lint clean help chromium
+
+# Debian's Chromium renders the audit report in the test suite (tests/code/test_report_render.py).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
 	@echo "make demo   - run the demo (generate, train, score, evaluate)"
@@ -31,8 +34,14 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/riskmodel demo
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (for the report rendering test)"; \
+	  $(SUDO) apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y --no-install-recommends chromium; }; }
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py

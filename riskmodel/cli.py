@@ -342,6 +342,88 @@ def rates(
 
 
 @app.command()
+def report(
+    model: ModelRef,
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="Data folder (with incidents for the performance and calibration sections).",
+        ),
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="HTML file, or folder for statements.")],
+    product: Annotated[
+        list[str] | None,
+        typer.Option("--product", help="Write this product's assessment statement instead."),
+    ] = None,
+    statements: Annotated[
+        bool, typer.Option("--statements", help="Write a statement for every product into --out.")
+    ] = False,
+    pricing: PricingOption = None,
+    tracking_uri: TrackingUri = None,
+) -> None:
+    """The audit report as one self-contained HTML file, or per-product statements."""
+    with _user_errors(), console.status("building the report"):
+        try:
+            paths = workflows.report(
+                model,
+                data,
+                out_path,
+                products=product or None,
+                statements=statements,
+                pricing=load_pricing_config(pricing),
+                tracking_uri=tracking_uri,
+            )
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from exc
+    size = sum(p.stat().st_size for p in paths) / 1e6
+    what = "statement(s)" if (product or statements) else "audit report"
+    where = paths[0] if len(paths) == 1 else out_path
+    out.print(f"wrote {len(paths)} {what} ({size:.1f} MB): {where}")
+
+
+@app.command()
+def verify(
+    statement: Annotated[
+        list[Path], typer.Option("--statement", help="Statement file(s) to verify.")
+    ],
+    model: ModelRef,
+    tracking_uri: TrackingUri = None,
+) -> None:
+    """Re-score each statement's recorded inputs and confirm the same numbers (exit 1 if not)."""
+    failed = 0
+    with _user_errors():
+        for path in statement:
+            result = workflows.verify(path, model, tracking_uri=tracking_uri)
+            typer.echo(result.text())
+            failed += not result.ok
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def criteria(
+    model: ModelRef,
+    out_file: Annotated[Path, typer.Option("--out", help="JSON file to write.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Measure importance on this data folder.")
+    ] = None,
+    pricing: PricingOption = None,
+    tracking_uri: TrackingUri = None,
+) -> None:
+    """The risk criteria as JSON: features, definitions, groups, constraints, importance, grades."""
+    with _user_errors():
+        path = workflows.criteria(
+            model,
+            out_file,
+            data_dir=data,
+            pricing=load_pricing_config(pricing),
+            tracking_uri=tracking_uri,
+        )
+    out.print(f"wrote {path}")
+
+
+@app.command()
 def promote(
     version: Annotated[str, typer.Argument(help="Registered version to promote.")],
     alias: Annotated[str, typer.Option("--alias", help="Alias to move.")] = "champion",

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -32,8 +31,10 @@ from riskmodel.contract import TARGETS
 from riskmodel.models import RiskModel
 from riskmodel.models.persistence import load_model
 from riskmodel.pricing import load_pricing_config
+from riskmodel.provenance import code_version
 
 __all__ = [
+    "find_run",
     "REGISTERED_NAME",
     "TrackedModel",
     "tracking_uri",
@@ -88,17 +89,19 @@ def _mlflow(uri: str | None):
 
 
 def _code_version() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            cwd=Path(__file__).parent,
-        )
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+    return code_version()
+
+
+def find_run(model_version: str, *, uri: str | None = None) -> str | None:
+    """The id of the MLflow run that logged ``model_version``, or None."""
+    mlflow = _mlflow(uri)
+    runs = mlflow.search_runs(
+        search_all_experiments=True,
+        filter_string=f"tags.model_version = '{model_version}'",
+        output_format="list",
+        max_results=1,
+    )
+    return runs[0].info.run_id if runs else None
 
 
 def _flatten(prefix: str, data: dict) -> dict[str, object]:

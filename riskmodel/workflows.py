@@ -107,11 +107,16 @@ def _training_artifacts(model: RiskModel, portfolio: Portfolio, out_dir: Path) -
 
 
 def _fit_and_save(
-    portfolio: Portfolio, model_dir, config, progress, data: ValidationResult | None = None
+    portfolio: Portfolio,
+    model_dir,
+    config,
+    progress,
+    data: ValidationResult | None = None,
+    source: str | None = None,
 ) -> tuple[RiskModel, dict]:
     model = RiskModel(config).fit(portfolio, progress=progress)
     report = validation_report(model.validation_, portfolio.products)
-    save_model(model, model_dir, validation=report, training_data=data)
+    save_model(model, model_dir, validation=report, training_data=data, source=source)
     logger.info(
         "trained model %s on %d products; saved to %s",
         model.version_,
@@ -144,7 +149,9 @@ def train(
     if strict:
         data.check_strict()
     portfolio = data.portfolio
-    model, report = _fit_and_save(portfolio, model_dir, config, progress, data)
+    model, report = _fit_and_save(
+        portfolio, model_dir, config, progress, data, source=str(Path(data_dir).resolve())
+    )
     model.training_data_ = data
     if track:
         model.tracked_ = _track(
@@ -355,6 +362,62 @@ def rates(
     return rate_pivot(table)
 
 
+def report(
+    model: str | os.PathLike | RiskModel,
+    data_dir: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    products: list[str] | None = None,
+    statements: bool = False,
+    pricing: PricingConfig | None = None,
+    tracking_uri: str | None = None,
+) -> list[Path]:
+    """The audit report (``out`` an HTML file), or assessment statements: for ``products`` (one
+    product and an ``.html`` ``out``: that file; else one file per product in the folder ``out``),
+    or with ``statements`` for every product of the folder."""
+    from riskmodel.reports.audit import write_audit
+    from riskmodel.reports.statement import write_statements
+
+    risk_model = _load(model, tracking_uri)
+    pricing = pricing or load_pricing_config()
+    data = load_data(data_dir)
+    if products or statements:
+        for pid in products or []:  # a clear message for a rejected or unknown product
+            if pid not in set(data.portfolio.products["product_id"]):
+                _one_product_data(data_dir, pid)
+        return write_statements(risk_model, data.portfolio, pricing, out, products or None)
+    return [
+        write_audit(risk_model, data, pricing, out, data_dir=data_dir, tracking_uri=tracking_uri)
+    ]
+
+
+def verify(
+    statement: str | os.PathLike, model: str | os.PathLike | RiskModel, *, tracking_uri=None
+):
+    """Re-score a statement's recorded inputs and compare (see
+    :func:`riskmodel.reports.statement.verify_statement`)."""
+    from riskmodel.reports.statement import verify_statement
+
+    return verify_statement(statement, _load(model, tracking_uri))
+
+
+def criteria(
+    model: str | os.PathLike | RiskModel,
+    out_file: str | os.PathLike,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    pricing: PricingConfig | None = None,
+    tracking_uri: str | None = None,
+) -> Path:
+    """Write the risk criteria as JSON (importance on ``data_dir`` when given)."""
+    from riskmodel.reports.criteria import write_criteria
+
+    data = load_data(data_dir) if data_dir else None
+    return write_criteria(
+        _load(model, tracking_uri), pricing or load_pricing_config(), out_file, data=data
+    )
+
+
 def explain_product(
     model: str | os.PathLike | RiskModel,
     data_dir: str | os.PathLike,
@@ -493,7 +556,9 @@ def retrain(
     champion = alias_version("champion", uri=tracking_uri)
     with tempfile.TemporaryDirectory() as tmp:
         target_dir = Path(model_dir) if model_dir else Path(tmp) / "model"
-        model, report = _fit_and_save(fit_part, target_dir, config, progress)
+        model, report = _fit_and_save(
+            fit_part, target_dir, config, progress, source=f"{Path(data_dir).resolve()} (fit part)"
+        )
         report["holdout"] = _holdout_metrics(model, holdout)
         tracked = _track(
             model,

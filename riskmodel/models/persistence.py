@@ -10,6 +10,8 @@ A model folder holds:
 - ``<target>.json``: the frequency model's parameters, intercept and categories;
 - ``severity.json``: the severity model's fitted parameters and credibility weights;
 - ``uncertainty.json``: the log-scale standard error of expected losses per target and category;
+- ``baselines.json``: the GLM and homogeneous baselines per target (for the audit report);
+- ``reference.json``: training distribution of every feature and risk (population stability);
 - ``training_rejects.csv`` (when trained from a folder): the training rows set aside, with reasons.
 
 Loading verifies every checksum first and refuses a folder whose files were altered, added to the
@@ -42,14 +44,16 @@ from riskmodel.config import TrainConfig
 from riskmodel.contract import CONTRACT_VERSION, TARGETS
 from riskmodel.features import feature_specs, pipeline_from_state, pipeline_state
 from riskmodel.io import neutralise_formulas, write_text
+from riskmodel.models.baseline import PoissonGLMBaseline
 from riskmodel.models.poisson_gbm import PoissonGBMRegressor
 from riskmodel.models.risk_model import RiskModel
 from riskmodel.models.severity import SeverityModel
+from riskmodel.provenance import code_version, current_user
 from riskmodel.validation import ValidationResult
 
 __all__ = ["save_model", "load_model", "ModelIntegrityError", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 2  # 2: severity and uncertainty refits
+FORMAT_VERSION = 3  # 2: severity and uncertainty; 3: baselines and reference distribution
 MANIFEST = "manifest.json"
 
 
@@ -67,6 +71,7 @@ def save_model(
     *,
     validation: dict | None = None,
     training_data: ValidationResult | None = None,
+    source: str | None = None,
 ) -> Path:
     """Write a fitted model to ``folder`` (created if needed) and return the folder's path.
 
@@ -90,6 +95,10 @@ def save_model(
         files[f"{target}.lgb.txt"] = text
     files["severity.json"] = json.dumps(model.severity_.to_state(), indent=1, sort_keys=True)
     files["uncertainty.json"] = json.dumps(model.uncertainty_, indent=1, sort_keys=True)
+    files["baselines.json"] = json.dumps(
+        {t: b.to_state() for t, b in model.baselines_.items()}, indent=1, sort_keys=True
+    )
+    files["reference.json"] = json.dumps(model.reference_, indent=1, sort_keys=True)
     data = None
     if training_data is not None:
         files["training_rejects.csv"] = neutralise_formulas(training_data.rejects).to_csv(
@@ -110,6 +119,9 @@ def save_model(
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "targets": list(TARGETS),
         "training": model.training_,
+        "training_source": source or "given in memory",
+        "created_by": current_user(),
+        "code_version": code_version(),
         "training_data": data,
         "validation": validation,
         "files": {name: _sha256(folder / name) for name in sorted(files)},
@@ -155,6 +167,7 @@ def load_model(folder: str | os.PathLike) -> RiskModel:
     manifest = read_manifest(folder)
     config = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
     needed = {"config.json", "features.json", "severity.json", "uncertainty.json"}
+    needed |= {"baselines.json", "reference.json"}
     needed |= {f"{t}.{ext}" for t in TARGETS for ext in ("json", "lgb.txt")}
     unlisted = sorted(needed - set(manifest.get("files", {})))
     if unlisted:  # never read a file whose checksum was not recorded at training time
@@ -172,6 +185,11 @@ def load_model(folder: str | os.PathLike) -> RiskModel:
         model.models_[target] = PoissonGBMRegressor.from_state(meta, text)
     model.severity_ = SeverityModel.from_state(json.loads((folder / "severity.json").read_text()))
     model.uncertainty_ = json.loads((folder / "uncertainty.json").read_text())
+    model.baselines_ = {
+        t: PoissonGLMBaseline.from_state(s)
+        for t, s in json.loads((folder / "baselines.json").read_text()).items()
+    }
+    model.reference_ = json.loads((folder / "reference.json").read_text())
     model.training_ = manifest["training"]
     model.validation_report_ = manifest.get("validation")
     model.version_ = manifest["model_version"]

@@ -33,9 +33,11 @@ from riskmodel.config import TrainConfig
 from riskmodel.contract import TARGETS
 from riskmodel.features import UNKNOWN, feature_specs, make_feature_pipeline, pipeline_state
 from riskmodel.features.spec import FeatureSpec
+from riskmodel.models.baseline import PoissonGLMBaseline
 from riskmodel.models.poisson_gbm import PoissonGBMRegressor
 from riskmodel.models.severity import SeverityModel
 from riskmodel.portfolio import Portfolio, exposure_unit_years
+from riskmodel.stability import reference_distribution
 
 __all__ = ["RiskModel"]
 
@@ -60,6 +62,10 @@ class RiskModel:
         Every feature's name, input group, definition and constraints.
     severity_ : SeverityModel
         The loss per incident, by kind, category and public exposure.
+    baselines_ : dict of str to PoissonGLMBaseline
+        Per target, the GLM and homogeneous baselines fitted on the same data (for the audit).
+    reference_ : dict
+        Bins and training shares of every feature and both risks (for population stability).
     uncertainty_ : dict
         Per target and category, the log-scale standard error of an expected loss, measured by
         refits on random halves of the companies (see :meth:`_fit_uncertainty`).
@@ -125,6 +131,16 @@ class RiskModel:
                 est.best_iteration_,
             )
             self.models_[target] = est
+        plain = self.pipeline_.transform(portfolio)  # without the hidden categories
+        self.baselines_ = {
+            t: PoissonGLMBaseline().fit(plain, counts[t].to_numpy(), exposure=exposure)
+            for t in TARGETS
+        }
+        in_sample = {
+            f"{t}_risk": -np.expm1(-self.models_[t].predict(plain, exposure=exposure))
+            for t in TARGETS
+        }
+        self.reference_ = reference_distribution(plain, in_sample)
         self.severity_ = SeverityModel(min_injuries=cfg.severity_min_injuries).fit(portfolio)
         self.uncertainty_ = self._fit_uncertainty(portfolio, X, counts, exposure, groups)
         self.validation_ = self._validation_frame(portfolio, counts)
@@ -132,6 +148,10 @@ class RiskModel:
             "fingerprint": portfolio.fingerprint(),
             "mean_log_exposure": float(np.mean(np.log(exposure))),
             "products": int(portfolio.n_products),
+            "coverage_start": {
+                "first": str(portfolio.products["coverage_start"].min().date()),
+                "last": str(portfolio.products["coverage_start"].max().date()),
+            },
             "incidents": {t: int(counts[t].sum()) for t in TARGETS},
             "exposure_unit_years": float(exposure.sum()),
             "riskmodel_version": __version__,
@@ -294,6 +314,8 @@ class RiskModel:
             digest.update(text.encode())
         digest.update(json.dumps(self.severity_.to_state(), sort_keys=True).encode())
         digest.update(json.dumps(self.uncertainty_, sort_keys=True).encode())
+        for target in TARGETS:
+            digest.update(json.dumps(self.baselines_[target].to_state(), sort_keys=True).encode())
         return "rm-" + digest.hexdigest()[:12]
 
     def _check_fitted(self) -> None:

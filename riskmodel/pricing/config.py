@@ -121,8 +121,9 @@ class PricingConfig:
         return np.asarray(GRADES)[index]
 
     def grade_boundaries(self) -> list[dict]:
-        """Each grade with its range of expected loss per unit-year (KRW), for the outputs."""
-        edges = (0.0, *self.grade_thresholds_krw, float("inf"))
+        """Each grade with its range of expected loss per unit-year (KRW), for the outputs; the
+        last grade's upper end is None (no bound)."""
+        edges = (0.0, *self.grade_thresholds_krw, None)  # None: no upper bound (valid JSON)
         return [
             {"grade": g, "from_krw_per_unit_year": lo, "to_krw_per_unit_year": hi}
             for g, lo, hi in zip(GRADES, edges[:-1], edges[1:], strict=True)
@@ -132,7 +133,7 @@ class PricingConfig:
         """``"B: 100,000 to 300,000 KRW per unit-year"``."""
         row = next(r for r in self.grade_boundaries() if r["grade"] == grade)
         lo, hi = row["from_krw_per_unit_year"], row["to_krw_per_unit_year"]
-        if np.isinf(hi):
+        if hi is None:
             return f"{grade}: above {lo:,.0f} KRW expected loss per unit-year"
         return f"{grade}: {lo:,.0f} to {hi:,.0f} KRW expected loss per unit-year"
 

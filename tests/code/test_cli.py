@@ -24,7 +24,8 @@ def _score(model, data, out, *extra):
 def test_help_lists_every_command():
     result = _run("--help")
     assert result.exit_code == 0
-    for command in ("generate", "train", "score", "explain", "whatif", "rates", "promote", "demo"):
+    commands = ("generate", "train", "score", "explain", "whatif", "rates", "report", "verify")
+    for command in (*commands, "criteria", "promote", "demo"):
         assert command in result.output
 
 
@@ -292,3 +293,39 @@ def test_explain_prints_a_waterfall_that_ends_at_the_score(tmp_path, trained, sc
 def test_explain_an_unknown_product_is_a_clear_error(trained, score_folder):
     result = _run("explain", "--model", trained, "--data", score_folder, "--product", "nope")
     assert result.exit_code == 2 and "'nope' is not in" in result.output
+
+
+def test_report_statements_verify_and_criteria_commands(tmp_path, trained, train_folder):
+    audit = tmp_path / "audit.html"
+    result = _run("report", "--model", trained, "--data", train_folder, "--out", audit)
+    assert result.exit_code == 0, result.output
+    html = audit.read_text()
+    assert 'id="calibration"' in html and audit.stat().st_size < 10_000_000
+    product = pd.read_csv(train_folder / "products.csv")["product_id"].iloc[0]
+    one = tmp_path / "one.html"
+    result = _run(
+        "report", "--model", trained, "--data", train_folder, "--product", product, "--out", one
+    )
+    assert result.exit_code == 0, result.output
+    result = _run("verify", "--statement", one, "--model", trained)
+    assert result.exit_code == 0 and "VERIFIED" in result.output
+    edited = tmp_path / "edited.html"
+    edited.write_text(one.read_text().replace('"demo_months": "', '"demo_months": "1', 1))
+    result = _run("verify", "--statement", edited, "--model", trained)
+    assert result.exit_code == 1 and "NOT VERIFIED" in result.output
+    out = tmp_path / "criteria.json"
+    result = _run("criteria", "--model", trained, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["grade_boundaries"][0]["grade"] == "A"
+    missing = _run(
+        "report",
+        "--model",
+        trained,
+        "--data",
+        train_folder,
+        "--product",
+        "nope",
+        "--out",
+        tmp_path / "x.html",
+    )
+    assert missing.exit_code == 2 and "nope" in missing.output

@@ -25,11 +25,13 @@ def test_a_loaded_model_scores_identically(folder, model, holdout):
 def test_the_folder_holds_only_json_and_lightgbm_text(folder):
     names = sorted(p.name for p in folder.iterdir())
     assert names == [
+        "baselines.json",
         "config.json",
         "features.json",
         "manifest.json",
         "performance.json",
         "performance.lgb.txt",
+        "reference.json",
         "safety.json",
         "safety.lgb.txt",
         "severity.json",

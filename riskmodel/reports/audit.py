@@ -1,0 +1,288 @@
+"""The audit report: one self-contained HTML file that answers a ministry's questions.
+
+Sections: model card; risk criteria (every feature with definition, group, constraint, importance,
+and partial-dependence/ICE plots as the evidence that constraints hold); performance against a GLM
+and a homogeneous baseline with lift and Lorenz curves; calibration by decile, category and zone
+with Poisson intervals; stability (PSI of every feature and of the scores against the training
+data); consistency across zones and company sizes; pricing; and the recorded limitations. Every
+number is computed by the package (:mod:`riskmodel.reports.analysis`); plots are embedded PNGs, so
+the file opens offline and prints to PDF.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskmodel import __version__
+from riskmodel.assessment import assess
+from riskmodel.contract import TARGETS
+from riskmodel.explanations import importance, importance_by_group
+from riskmodel.io import write_text
+from riskmodel.models import RiskModel
+from riskmodel.portfolio import exposure_unit_years
+from riskmodel.pricing import PricingConfig, price_portfolio, with_pricing_columns
+from riskmodel.pricing.rates import rate_pivot, rate_table
+from riskmodel.reports.analysis import (
+    actual_to_expected,
+    group_consistency,
+    lift_table,
+    lorenz_curve,
+    partial_dependence,
+    performance_table,
+)
+from riskmodel.reports.figures import (
+    ae_figure,
+    data_uri,
+    lift_figure,
+    lorenz_figure,
+    pd_ice_figure,
+)
+from riskmodel.reports.templating import environment
+from riskmodel.stability import PSI_MAJOR, PSI_MODERATE, population_stability
+from riskmodel.validation import ValidationResult
+
+__all__ = ["audit_context", "render_audit", "write_audit", "SECTIONS"]
+
+#: Section ids, in order; the rendering test checks each is present.
+SECTIONS = (
+    "model-card",
+    "risk-criteria",
+    "performance",
+    "calibration",
+    "stability",
+    "consistency",
+    "pricing",
+    "limitations",
+)
+_PD_FEATURES = 6  # per target: the most important features get a PD/ICE plot
+
+
+def _mlflow_run(model: RiskModel, tracking_uri: str | None) -> str | None:
+    """The MLflow run that logged this model version, if the tracking store knows it."""
+    try:
+        from riskmodel.tracking import find_run
+
+        return find_run(model.version_, uri=tracking_uri)
+    except Exception:  # a report must not fail because the tracking store is absent
+        return None
+
+
+def audit_context(
+    model: RiskModel,
+    data: ValidationResult,
+    pricing: PricingConfig,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    tracking_uri: str | None = None,
+) -> dict:
+    """Everything the audit template shows, computed from the model and a data folder."""
+    portfolio = data.portfolio
+    assessment = assess(model, portfolio, issues=data.issues)
+    quote = price_portfolio(model, portfolio, pricing)
+    scores = with_pricing_columns(assessment.scores, quote)
+    manifest = getattr(model, "manifest_", {}) or {}
+    training = model.training_
+    has_outcomes = portfolio.incidents is not None
+
+    card = {
+        "model_version": model.version_,
+        "riskmodel_version": manifest.get("riskmodel_version", __version__),
+        "code_version": manifest.get("code_version", "unknown"),
+        "trained_by": manifest.get("created_by", "unknown"),
+        "trained_utc": manifest.get("created_utc", "unknown"),
+        "mlflow_run": _mlflow_run(model, tracking_uri),
+        "training_products": training.get("products"),
+        "training_incidents": training.get("incidents", {}),
+        "training_exposure": training.get("exposure_unit_years"),
+        "training_fingerprint": training.get("fingerprint"),
+        "training_source": manifest.get("training_source", "unknown"),
+        "training_period": training.get("coverage_start", {}),
+        "config": model.config.to_dict(),
+        "report_data": str(data_dir) if data_dir else "given in memory",
+        "report_products": portfolio.n_products,
+        "report_rejected": int((data.rejects["table"] == "products").sum()),
+        "report_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "report_by": getpass.getuser(),
+    }
+
+    imp = importance(assessment.explanations)
+    by_group = importance_by_group(assessment.explanations)
+    criteria = []
+    for spec in model.feature_specs_:
+        row = {
+            "name": spec.name,
+            "group": spec.input_group,
+            "definition": spec.definition,
+            "constraints": {t: spec.constraint(t) for t in TARGETS},
+        }
+        for target in TARGETS:
+            hit = imp[(imp["target"] == target) & (imp["feature"] == spec.name)]
+            row[f"importance_{target}"] = (
+                float(hit["mean_abs_contribution"].iloc[0]) if len(hit) else 0.0
+            )
+        criteria.append(row)
+    pd_plots = []
+    for target in TARGETS:
+        top = (
+            imp[(imp["target"] == target) & (imp["feature"] != "exposure")]
+            .sort_values("mean_abs_contribution", ascending=False)["feature"]
+            .head(_PD_FEATURES)
+        )
+        for feature in top:
+            result = partial_dependence(model, portfolio, target, feature)
+            constraint = result["constraint"]
+            holds = (
+                None
+                if constraint == 0 or result["monotone"] == "categorical"
+                else result["monotone"] in ({"up", "flat"} if constraint > 0 else {"down", "flat"})
+            )
+            pd_plots.append(
+                {
+                    "target": target,
+                    "feature": feature,
+                    "shape": result["monotone"],
+                    "constraint": constraint,
+                    "holds": holds,
+                    "png": data_uri(pd_ice_figure(feature, target, result)),
+                }
+            )
+
+    performance = lifts = lorenz = None
+    calibration = {}
+    counts = None
+    if has_outcomes:
+        counts = portfolio.incident_counts()
+        performance = performance_table(model, portfolio).to_dict("records")
+        lift_tables = {
+            t: lift_table(scores[f"expected_{t}_incidents"].to_numpy(), counts[t].to_numpy())
+            for t in TARGETS
+        }
+        lifts = {
+            "table": {t: v.to_dict("records") for t, v in lift_tables.items()},
+            "png": data_uri(lift_figure(lift_tables)),
+        }
+        curves = {
+            t: lorenz_curve(scores[f"expected_{t}_incidents"].to_numpy(), counts[t].to_numpy())
+            for t in TARGETS
+        }
+        lorenz = {"png": data_uri(lorenz_figure(curves))}
+        for target in TARGETS:
+            expected = scores[f"expected_{target}_incidents"].to_numpy()
+            actual = counts[target].to_numpy()
+            decile = lift_tables[target].set_index("decile")
+            deciles = actual_to_expected(
+                pd.qcut(pd.Series(expected).rank(method="first"), 10, labels=False).to_numpy() + 1,
+                actual,
+                expected,
+            )
+            assert np.allclose(deciles["actual"].to_numpy(), decile["actual"].to_numpy())
+            parts = {"decile": deciles}
+            for column in ("category", "zone"):
+                parts[column] = actual_to_expected(
+                    portfolio.products[column].astype(str), actual, expected
+                )
+            calibration[target] = {
+                name: {
+                    "table": table.to_dict("records"),
+                    "flagged": int(table["flag"].sum()),
+                    "png": data_uri(ae_figure(table, "group", f"{target} by {name}")),
+                }
+                for name, table in parts.items()
+            }
+
+    X = model.features(portfolio)
+    stability = population_stability(
+        model.reference_, X, {f"{t}_risk": scores[f"{t}_risk"].to_numpy() for t in TARGETS}
+    )
+
+    consistency = {}
+    for column in ("zone", "company_size"):
+        if column not in portfolio.products.columns:
+            continue
+        table = group_consistency(scores, portfolio.products, counts, column)
+        gaps = []
+        for target in TARGETS:
+            mean = table.set_index(column)[f"{target}_risk_mean"]
+            gaps.append(
+                {
+                    "target": target,
+                    "what": "mean risk",
+                    "highest": str(mean.idxmax()),
+                    "lowest": str(mean.idxmin()),
+                    "ratio": float(mean.max() / mean.min()) if mean.min() > 0 else np.nan,
+                }
+            )
+            if counts is not None:
+                ae = table.set_index(column)[f"{target}_ae"]
+                gaps.append(
+                    {
+                        "target": target,
+                        "what": "actual/expected",
+                        "highest": str(ae.idxmax()),
+                        "lowest": str(ae.idxmin()),
+                        "ratio": float(ae.max() / ae.min()) if ae.min() > 0 else np.nan,
+                    }
+                )
+        consistency[column] = {"table": table.to_dict("records"), "gaps": gaps}
+
+    rates = rate_table(portfolio.products, quote)
+    pricing_section = {
+        "config": pricing.to_dict(),
+        "grades": pricing.grade_boundaries(),
+        "grade_counts": quote["grade"]
+        .value_counts()
+        .reindex(list("ABCDE"), fill_value=0)
+        .to_dict(),
+        "rates": rate_pivot(rates).to_dict("records"),
+        "credibility": model.severity_.credibility_table().to_dict("records"),
+        "expected_loss_total": float(quote["expected_loss_krw"].sum()),
+        "premium_total": float(quote["premium_krw"].sum()),
+        "exposure_total": float(exposure_unit_years(portfolio.products).sum()),
+    }
+    return {
+        "card": card,
+        "criteria": criteria,
+        "importance_by_group": by_group.to_dict("records"),
+        "pd_plots": pd_plots,
+        "performance": performance,
+        "lifts": lifts,
+        "lorenz": lorenz,
+        "calibration": calibration,
+        "stability": stability.to_dict("records"),
+        "stability_counts": stability["flag"].value_counts().to_dict(),
+        "psi_moderate": PSI_MODERATE,
+        "psi_major": PSI_MAJOR,
+        "consistency": consistency,
+        "pricing": pricing_section,
+        "limitations": list(model.config.limitations),
+        "sections": SECTIONS,
+        "targets": TARGETS,
+    }
+
+
+def render_audit(context: dict) -> str:
+    """The audit report as one HTML document."""
+    return environment().get_template("audit.html.j2").render(**context)
+
+
+def write_audit(
+    model: RiskModel,
+    data: ValidationResult,
+    pricing: PricingConfig,
+    out_file: str | os.PathLike,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    tracking_uri: str | None = None,
+) -> Path:
+    """Build and write the audit report (atomically)."""
+    html = render_audit(
+        audit_context(model, data, pricing, data_dir=data_dir, tracking_uri=tracking_uri)
+    )
+    write_text(html, out_file)
+    return Path(out_file)

@@ -1,0 +1,95 @@
+"""The risk criteria as JSON, for ministries that compare insurers' criteria side by side.
+
+Examples
+--------
+>>> from riskmodel.synthetic import generate_portfolio
+>>> from riskmodel.models import RiskModel
+>>> from riskmodel.config import TrainConfig
+>>> from riskmodel.pricing import PricingConfig
+>>> train, _ = generate_portfolio(1500, seed=1)
+>>> model = RiskModel(TrainConfig(n_jobs=1, uncertainty_replicates=0)).fit(train)
+>>> out = criteria(model, PricingConfig())
+>>> out["importance_basis"], len(out["features"]) == len(model.feature_specs_)
+('LightGBM split gain share (no data given)', True)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from riskmodel.contract import CONTRACT_VERSION, TARGETS
+from riskmodel.explanations import explain, importance
+from riskmodel.io import write_text
+from riskmodel.models import RiskModel
+from riskmodel.pricing import PricingConfig
+from riskmodel.validation import ValidationResult
+
+__all__ = ["criteria", "write_criteria"]
+
+
+def _gain_shares(model: RiskModel, target: str) -> dict[str, float]:
+    booster = model.models_[target].booster_
+    gains = booster.feature_importance(importance_type="gain")
+    names = booster.feature_name()
+    total = float(np.sum(gains)) or 1.0
+    return {n: float(g) / total for n, g in zip(names, gains, strict=True)}
+
+
+def criteria(
+    model: RiskModel, pricing: PricingConfig, *, data: ValidationResult | None = None
+) -> dict:
+    """Features (definition, input group, monotone constraint and importance per target), grade
+    boundaries, pricing config and severity credibility, as one JSON-ready dict.
+
+    Importance is the share of mean absolute SHAP contribution on ``data`` when given, else the
+    share of LightGBM split gain.
+    """
+    if data is not None and data.portfolio.n_products:
+        imp = importance(explain(model, data.portfolio))
+        basis = "share of mean absolute SHAP contribution on the given data"
+        lookup = {(r.target, r.feature): float(r.share) for r in imp.itertuples(index=False)}
+    else:
+        basis = "LightGBM split gain share (no data given)"
+        lookup = {(t, f): v for t in TARGETS for f, v in _gain_shares(model, t).items()}
+    features = [
+        {
+            "name": spec.name,
+            "input_group": spec.input_group,
+            "definition": spec.definition,
+            "constraints": {t: spec.constraint(t) for t in TARGETS},
+            "importance": {t: lookup.get((t, spec.name), 0.0) for t in TARGETS},
+        }
+        for spec in model.feature_specs_
+    ]
+    return {
+        "format": 1,
+        "contract_version": CONTRACT_VERSION,
+        "model_version": model.version_,
+        "targets": list(TARGETS),
+        "score_definition": "probability of at least one incident of the kind in the coverage "
+        "period, 1 - exp(-expected incidents)",
+        "importance_basis": basis,
+        "features": features,
+        "grade_basis": "expected loss per unit-year of exposure (KRW)",
+        "grade_boundaries": pricing.grade_boundaries(),
+        "pricing": pricing.to_dict(),
+        "severity_credibility": model.severity_.credibility_table().to_dict("records"),
+        "limitations": list(model.config.limitations),
+    }
+
+
+def write_criteria(
+    model: RiskModel,
+    pricing: PricingConfig,
+    out_file: str | os.PathLike,
+    *,
+    data: ValidationResult | None = None,
+) -> Path:
+    """Write :func:`criteria` as JSON (atomically)."""
+    text = json.dumps(criteria(model, pricing, data=data), indent=2, allow_nan=False)
+    write_text(text + "\n", out_file)
+    return Path(out_file)

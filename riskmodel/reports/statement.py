@@ -1,0 +1,249 @@
+"""Per-product assessment statements, and their verification.
+
+A statement is a one-page HTML file for a policy file: the product's inputs, its risks, expected
+loss, premium, grade, a SHAP waterfall per target, its reasons in words, and the model and pricing
+versions. It embeds, as JSON, the product's input rows exactly as they were scored (contract text),
+their SHA-256 (``input_hash``), an ``assessment_id`` (a hash of the model version, pricing version
+and input hash) and the numbers it states. :func:`verify_statement` re-scores the recorded inputs
+with a model and says whether the same numbers come out, or exactly what differs; an edit of the
+recorded inputs breaks the hash and is reported as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from riskmodel.assessment import assess
+from riskmodel.contract import TABLES, TARGETS
+from riskmodel.io import write_text
+from riskmodel.models import RiskModel
+from riskmodel.portfolio import Portfolio, contract_text
+from riskmodel.pricing import PricingConfig, price_portfolio
+from riskmodel.reports.figures import data_uri
+from riskmodel.reports.templating import environment
+from riskmodel.validation import validate_tables
+
+__all__ = [
+    "statement_record",
+    "render_statement",
+    "write_statements",
+    "read_statement",
+    "verify_statement",
+    "Verification",
+    "STATED_NUMBERS",
+]
+
+#: The numbers a statement states, and that verification compares.
+STATED_NUMBERS = (
+    "performance_risk",
+    "safety_risk",
+    "expected_performance_incidents",
+    "expected_safety_incidents",
+    "expected_loss_krw",
+    "expected_loss_lower_krw",
+    "expected_loss_upper_krw",
+    "premium_krw",
+)
+_TAG = re.compile(
+    r'<script type="application/json" id="riskmodel-statement">(.*?)</script>', re.DOTALL
+)
+
+
+def _inputs(portfolio: Portfolio, product_id: str) -> dict[str, list[dict]]:
+    one = portfolio.subset([product_id])
+    out = {}
+    for name, frame in one.tables().items():
+        if name == "incidents":
+            continue
+        text = contract_text(frame).astype(object)
+        text = text.where(text.notna(), None)
+        out[name] = [
+            {k: (None if v is None else str(v)) for k, v in r.items()}
+            for r in text.to_dict("records")
+        ]
+    return out
+
+
+def input_hash(inputs: dict) -> str:
+    """SHA-256 of the canonical JSON of a product's input rows."""
+    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _portfolio_from_inputs(inputs: dict) -> Portfolio:
+    tables = {}
+    for name in TABLES:
+        if name == "incidents":
+            continue
+        rows = inputs.get(name, [])
+        tables[name] = pd.DataFrame(rows, columns=list(TABLES[name].column_names)).astype(object)
+    result = validate_tables(tables)
+    if len(result.rejects):
+        raise ValueError(
+            "the recorded inputs no longer pass validation: "
+            + "; ".join(result.rejects["reason"].astype(str))
+        )
+    return result.portfolio
+
+
+def _numbers(model: RiskModel, portfolio: Portfolio, pricing: PricingConfig) -> dict:
+    scores = model.predict(portfolio, n_jobs=1).iloc[0]
+    quote = price_portfolio(model, portfolio, pricing, n_jobs=1).iloc[0]
+    values = {**scores.to_dict(), **quote.to_dict()}
+    out = {k: float(values[k]) for k in STATED_NUMBERS}
+    out["grade"] = str(quote["grade"])
+    return out
+
+
+def statement_record(
+    model: RiskModel, portfolio: Portfolio, product_id: str, pricing: PricingConfig
+) -> dict:
+    """The machine-readable core of a statement (what is embedded and verified)."""
+    inputs = _inputs(portfolio, product_id)
+    digest = input_hash(inputs)
+    one = _portfolio_from_inputs(inputs)  # score exactly what is recorded
+    assessment_id = hashlib.sha256(
+        f"{model.version_}|{pricing.version}|{digest}".encode()
+    ).hexdigest()[:16]
+    return {
+        "format": 1,
+        "assessment_id": assessment_id,
+        "product_id": product_id,
+        "model_version": model.version_,
+        "pricing": pricing.to_dict(),
+        "input_hash": digest,
+        "inputs": inputs,
+        "numbers": _numbers(model, one, pricing),
+    }
+
+
+def render_statement(
+    model: RiskModel, portfolio: Portfolio, product_id: str, pricing: PricingConfig
+) -> str:
+    """One product's statement as HTML."""
+    from riskmodel.plots import waterfall
+
+    record = statement_record(model, portfolio, product_id, pricing)
+    one = _portfolio_from_inputs(record["inputs"])
+    assessment = assess(model, one, n_jobs=1)
+    row = assessment.scores.iloc[0]
+    quote = price_portfolio(model, one, pricing, n_jobs=1).iloc[0]
+    figures = {t: data_uri(waterfall({t: assessment.explanations[t]}, 0)) for t in TARGETS}
+    reasons = {
+        t: [row[c] for c in assessment.scores.columns if c.startswith(f"{t}_reason_") and row[c]]
+        for t in TARGETS
+    }
+    embedded = json.dumps(record, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
+    return (
+        environment()
+        .get_template("statement.html.j2")
+        .render(
+            record=record,
+            product=record["inputs"]["products"][0],
+            tests=record["inputs"].get("test_results", []),
+            certs=record["inputs"].get("certifications", []),
+            numbers=record["numbers"],
+            quote=quote,
+            data_issues=row.get("data_issues", ""),
+            reasons=reasons,
+            figures=figures,
+            targets=TARGETS,
+            embedded=embedded,
+        )
+    )
+
+
+def write_statements(
+    model: RiskModel,
+    portfolio: Portfolio,
+    pricing: PricingConfig,
+    out: str | os.PathLike,
+    product_ids: list[str] | None = None,
+) -> list[Path]:
+    """Write one statement per product: to ``out`` itself for a single product given with a
+    ``.html`` name, else ``<out>/<product_id>.html`` per product."""
+    ids = list(product_ids) if product_ids else list(portfolio.products["product_id"])
+    missing = sorted(set(ids) - set(portfolio.products["product_id"]))
+    if missing:
+        raise KeyError(f"product(s) {missing[:5]} not in the portfolio")
+    out = Path(out)
+    single = len(ids) == 1 and out.suffix == ".html"
+    paths = []
+    for pid in ids:
+        path = out if single else out / f"{re.sub(r'[^A-Za-z0-9._-]', '_', pid)}.html"
+        write_text(render_statement(model, portfolio, pid, pricing), path)
+        paths.append(path)
+    return paths
+
+
+def read_statement(path: str | os.PathLike) -> dict:
+    """The record embedded in a statement file."""
+    text = Path(path).read_text(encoding="utf-8")
+    match = _TAG.search(text)
+    if not match:
+        raise ValueError(f"{path}: not a riskmodel statement (no embedded record)")
+    try:
+        return json.loads(match.group(1).replace("<\\/", "</"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: the embedded record is not valid JSON ({exc})") from exc
+
+
+@dataclass
+class Verification:
+    """Outcome of :func:`verify_statement`."""
+
+    path: str
+    assessment_id: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        if self.ok:
+            return (
+                f"{self.path}: VERIFIED (assessment {self.assessment_id}): "
+                "same inputs, same numbers"
+            )
+        return f"{self.path}: NOT VERIFIED (assessment {self.assessment_id})\n  " + "\n  ".join(
+            self.problems
+        )
+
+
+def verify_statement(
+    path: str | os.PathLike, model: RiskModel, *, rel_tol: float = 1e-9
+) -> Verification:
+    """Re-score a statement's recorded inputs with ``model`` and compare every stated number."""
+    record = read_statement(path)
+    problems = []
+    if input_hash(record["inputs"]) != record.get("input_hash"):
+        problems.append(
+            "the recorded inputs were edited: their SHA-256 no longer matches the input_hash "
+            f"{record.get('input_hash')}"
+        )
+    if record.get("model_version") != model.version_:
+        problems.append(
+            f"the statement was made with model {record.get('model_version')}, "
+            f"verification used {model.version_}"
+        )
+    pricing = PricingConfig.from_dict(record["pricing"])
+    try:
+        numbers = _numbers(model, _portfolio_from_inputs(record["inputs"]), pricing)
+    except ValueError as exc:
+        problems.append(str(exc))
+        numbers = {}
+    for key, stated in record["numbers"].items():
+        if key not in numbers:
+            continue
+        again = numbers[key]
+        if key == "grade":
+            if again != stated:
+                problems.append(f"grade: stated {stated}, re-scored {again}")
+        elif abs(again - stated) > rel_tol * max(abs(stated), 1e-300):
+            problems.append(f"{key}: stated {stated!r}, re-scored {again!r}")
+    return Verification(str(path), record.get("assessment_id", "?"), not problems, problems)

@@ -1,0 +1,89 @@
+"""The audit pack: the report's sections and numbers, statements, verification, criteria JSON."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from riskmodel.pricing import PricingConfig
+from riskmodel.reports.analysis import actual_to_expected, poisson_interval
+from riskmodel.reports.audit import SECTIONS, audit_context, render_audit
+from riskmodel.reports.criteria import criteria
+from riskmodel.reports.statement import read_statement, verify_statement, write_statements
+from riskmodel.validation import validate_tables
+
+CONFIG = PricingConfig()
+
+
+@pytest.fixture(scope="module")
+def data(holdout):
+    portfolio, _ = holdout
+    return validate_tables({k: v for k, v in portfolio.tables().items()})
+
+
+@pytest.fixture(scope="module")
+def context(model, data):
+    return audit_context(model, data, CONFIG, data_dir="holdout")
+
+
+def test_poisson_intervals_are_exact():
+    lo, hi = poisson_interval(np.array([0.0, 10.0]))
+    assert lo[0] == 0 and hi[0] == pytest.approx(3.689, abs=1e-3)
+    assert (lo[1], hi[1]) == pytest.approx((4.795, 18.390), abs=1e-3)
+    table = actual_to_expected(["a", "a", "b"], np.array([5, 5, 0]), np.array([1.0, 1.0, 5.0]))
+    assert table.set_index("group").loc["a", "flag"] and table.set_index("group").loc["b", "flag"]
+
+
+def test_the_report_has_every_section_and_its_numbers(context, model):
+    html = render_audit(context)
+    for section in SECTIONS:
+        assert f'id="{section}"' in html
+    assert context["card"]["model_version"] in html
+    perf = {r["target"]: r for r in context["performance"]}
+    for target in ("performance", "safety"):
+        assert 0.5 < perf[target]["auc"] <= 1
+        # the boosted model beats the homogeneous baseline on held-out data
+        assert perf[target]["deviance_model"] < perf[target]["deviance_homogeneous"]
+    assert [c["name"] for c in context["criteria"]] == [s.name for s in model.feature_specs_]
+    assert len(context["pd_plots"]) == 12  # six per target
+    assert all(p["holds"] in (True, None) for p in context["pd_plots"])
+    names = {r["name"] for r in context["stability"]}
+    assert {"performance_risk", "safety_risk"} <= names
+    assert set(context["consistency"]) == {"zone", "company_size"}
+    assert html.count("data:image/png;base64,") >= 12 + 2 + 6
+    assert "http://" not in html and "https://" not in html  # nothing loads from a network
+
+
+def test_statements_verify_and_an_edit_is_detected(model, holdout, tmp_path):
+    portfolio, _ = holdout
+    ids = list(portfolio.products["product_id"].head(3))
+    paths = write_statements(model, portfolio, CONFIG, tmp_path, ids)
+    assert len(paths) == 3
+    for path in paths:
+        result = verify_statement(path, model)
+        assert result.ok, result.text()
+    record = read_statement(paths[0])
+    assert record["product_id"] == ids[0] and len(record["input_hash"]) == 64
+    text = paths[0].read_text()
+    units = record["inputs"]["products"][0]["units_deployed"]
+    edited = re.sub(
+        r'("units_deployed": ")' + re.escape(units) + '"',
+        r"\g<1>" + str(int(units) + 7) + '"',
+        text,
+    )
+    assert edited != text
+    (tmp_path / "edited.html").write_text(edited)
+    result = verify_statement(tmp_path / "edited.html", model)
+    assert not result.ok and any("edited" in p for p in result.problems)
+    assert any("premium_krw" in p or "risk" in p for p in result.problems)
+
+
+def test_criteria_json_lists_every_feature_and_the_grades(model, data, tmp_path):
+    out = criteria(model, CONFIG, data=data)
+    json.dumps(out)  # machine-readable
+    assert {f["name"] for f in out["features"]} == {s.name for s in model.feature_specs_}
+    feature = out["features"][0]
+    assert {"name", "input_group", "definition", "constraints", "importance"} <= set(feature)
+    assert [g["grade"] for g in out["grade_boundaries"]] == list("ABCDE")
+    assert out["model_version"] == model.version_
