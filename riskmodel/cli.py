@@ -518,7 +518,8 @@ def _print_demo(result: workflows.DemoResult) -> None:
     out.print(
         f"training data: {result.train_dir}\nheld-out data: {result.holdout_dir}\n"
         f"model:         {result.model_dir}\nscores:        {result.out_dir / 'scores.csv'}\n"
-        f"evaluation:    {result.out_dir / 'evaluation.json'}"
+        f"evaluation:    {result.out_dir / 'evaluation.json'}\n"
+        f"audit report:  {result.out_dir / 'audit.html'}"
     )
     if result.tracked is not None:
         out.print(

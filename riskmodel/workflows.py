@@ -664,8 +664,8 @@ def run_demo(
 
     Outputs go under ``root``: ``data/raw/demo-train-*`` and ``data/raw/demo-holdout-*``
     (generated once and reused), ``models/demo``, ``reports/demo`` (scores, explanations, plots,
-    ``run_summary.json``, ``evaluation.json``) and, with ``track``, the MLflow store
-    ``mlflow.db``/``mlruns``.
+    pricing, ``run_summary.json``, ``evaluation.json``, the audit report ``audit.html``) and,
+    with ``track``, the MLflow store ``mlflow.db``/``mlruns``.
     """
     if holdout_seed == train_seed:
         raise ValueError(
@@ -712,6 +712,13 @@ def run_demo(
         for cat in set(holdout.products["category"])
     }
     priced = evaluate_pricing(scores, truth, holdout.products, training_incidents=incidents)
+    from riskmodel.reports.audit import write_audit
+
+    t0 = time.perf_counter()
+    write_audit(
+        saved, holdout_data, pricing, out_dir / "audit.html", data_dir=holdout_dir, tracking_uri=uri
+    )
+    seconds["audit report"] = time.perf_counter() - t0
     result = DemoResult(
         train_dir,
         holdout_dir,
