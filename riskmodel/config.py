@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["BoosterParams", "TrainConfig", "load_config", "refuse_unknown_keys"]
+__all__ = ["BoosterParams", "TrainConfig", "load_config", "read_toml", "refuse_unknown_keys"]
 
 
 @dataclass(frozen=True)
@@ -152,16 +152,20 @@ def refuse_unknown_keys(where: str, data: dict, cls) -> None:
         raise ValueError(f"{where}: unknown key(s) {unknown}; allowed keys are {sorted(allowed)}")
 
 
+def read_toml(path: str | os.PathLike, what: str) -> dict:
+    """The contents of a TOML file; ``what`` names it in the errors (a missing file, bad TOML)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} {str(path)!r} does not exist")
+    with path.open("rb") as handle:
+        try:
+            return tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML ({exc})") from exc
+
+
 def load_config(path: str | os.PathLike | None) -> TrainConfig:
     """Read a TOML training config; ``None`` gives the defaults."""
     if path is None:
         return TrainConfig()
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"config file {str(path)!r} does not exist")
-    with path.open("rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{path}: not valid TOML ({exc})") from exc
-    return TrainConfig.from_dict(data)
+    return TrainConfig.from_dict(read_toml(path, "config file"))

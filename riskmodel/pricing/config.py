@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from riskmodel.config import refuse_unknown_keys
+from riskmodel.config import read_toml, refuse_unknown_keys
 
 __all__ = ["PricingConfig", "load_pricing_config", "GRADES", "DEFAULT_PRICING_CONFIG"]
 
@@ -159,12 +158,4 @@ def load_pricing_config(path: str | os.PathLike | None = None) -> PricingConfig:
         if not DEFAULT_PRICING_CONFIG.is_file():
             return PricingConfig()
         path = DEFAULT_PRICING_CONFIG
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"pricing config {str(path)!r} does not exist")
-    with path.open("rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{path}: not valid TOML ({exc})") from exc
-    return PricingConfig.from_dict(data)
+    return PricingConfig.from_dict(read_toml(path, "pricing config"))

@@ -73,6 +73,17 @@ def _mlflow_run(model: RiskModel, tracking_uri: str | None) -> str | None:
         return None
 
 
+def _gap(target: str, what: str, values: pd.Series) -> dict:
+    """The highest and lowest group of ``values`` and their ratio (the gap a reader looks for)."""
+    return {
+        "target": target,
+        "what": what,
+        "highest": str(values.idxmax()),
+        "lowest": str(values.idxmin()),
+        "ratio": float(values.max() / values.min()) if values.min() > 0 else np.nan,
+    }
+
+
 def audit_context(
     model: RiskModel,
     data: ValidationResult,
@@ -206,29 +217,10 @@ def audit_context(
         if column not in portfolio.products.columns:
             continue
         table = group_consistency(scores, portfolio.products, counts, column)
-        gaps = []
-        for target in TARGETS:
-            mean = table.set_index(column)[f"{target}_risk_mean"]
-            gaps.append(
-                {
-                    "target": target,
-                    "what": "mean risk",
-                    "highest": str(mean.idxmax()),
-                    "lowest": str(mean.idxmin()),
-                    "ratio": float(mean.max() / mean.min()) if mean.min() > 0 else np.nan,
-                }
-            )
-            if counts is not None:
-                ae = table.set_index(column)[f"{target}_ae"]
-                gaps.append(
-                    {
-                        "target": target,
-                        "what": "actual/expected",
-                        "highest": str(ae.idxmax()),
-                        "lowest": str(ae.idxmin()),
-                        "ratio": float(ae.max() / ae.min()) if ae.min() > 0 else np.nan,
-                    }
-                )
+        by_level = table.set_index(column)
+        gaps = [_gap(target, "mean risk", by_level[f"{target}_risk_mean"]) for target in TARGETS]
+        if counts is not None:
+            gaps += [_gap(t, "actual/expected", by_level[f"{t}_ae"]) for t in TARGETS]
         consistency[column] = {"table": table.to_dict("records"), "gaps": gaps}
 
     rates = rate_table(portfolio.products, quote)
