@@ -56,12 +56,11 @@ def actual_to_expected(
     return g.reset_index()
 
 
-def performance_table(model: RiskModel, portfolio: Portfolio) -> pd.DataFrame:
+def performance_table(model: RiskModel, portfolio: Portfolio, X: pd.DataFrame) -> pd.DataFrame:
     """Per target: AUC and Gini of the risk, and mean Poisson deviance of the model, the GLM
-    baseline and the homogeneous baseline on this portfolio's outcomes."""
+    baseline and the homogeneous baseline on this portfolio's outcomes (``X``: its features)."""
     counts = portfolio.incident_counts()
     scores = model.predict(portfolio)
-    X = model.features(portfolio)
     exposure = exposure_unit_years(portfolio.products).to_numpy()
     rows = []
     for target in TARGETS:
@@ -113,7 +112,7 @@ def lorenz_curve(expected: np.ndarray, actual: np.ndarray) -> tuple[np.ndarray, 
 
 def partial_dependence(
     model: RiskModel,
-    portfolio: Portfolio,
+    X: pd.DataFrame,
     target: str,
     feature: str,
     *,
@@ -121,12 +120,12 @@ def partial_dependence(
     grid: int = 12,
     seed: int = 0,
 ) -> dict:
-    """ICE curves and their average (partial dependence) of one feature on the log expected rate.
+    """ICE curves and their average (partial dependence) of one feature on the log expected rate,
+    for a sample of the rows of the feature table ``X`` (``model.features(portfolio)``).
 
     Returns ``{"grid": values, "ice": array (sample x grid), "pd": array, "monotone": "up",
     "down", "flat" or "mixed", "constraint": +1, -1 or 0}``, on the log scale (exposure fixed).
     """
-    X = model.features(portfolio)
     rng = np.random.default_rng(seed)
     rows = rng.choice(len(X), size=min(sample, len(X)), replace=False)
     base = X.iloc[rows].reset_index(drop=True)

@@ -122,6 +122,7 @@ def audit_context(
         "report_by": getpass.getuser(),
     }
 
+    X = model.features(portfolio)  # once: PD/ICE, baselines and stability all use it
     imp = importance(assessment.explanations)
     by_group = importance_by_group(assessment.explanations)
     criteria = []
@@ -146,7 +147,7 @@ def audit_context(
             .head(_PD_FEATURES)
         )
         for feature in top:
-            result = partial_dependence(model, portfolio, target, feature)
+            result = partial_dependence(model, X, target, feature)
             constraint = result["constraint"]
             holds = (
                 None
@@ -169,7 +170,7 @@ def audit_context(
     counts = None
     if has_outcomes:
         counts = portfolio.incident_counts()
-        performance = performance_table(model, portfolio).to_dict("records")
+        performance = performance_table(model, portfolio, X).to_dict("records")
         lift_tables = {
             t: lift_table(scores[f"expected_{t}_incidents"].to_numpy(), counts[t].to_numpy())
             for t in TARGETS
@@ -207,7 +208,6 @@ def audit_context(
                 for name, table in parts.items()
             }
 
-    X = model.features(portfolio)
     stability = population_stability(
         model.reference_, X, {f"{t}_risk": scores[f"{t}_risk"].to_numpy() for t in TARGETS}
     )

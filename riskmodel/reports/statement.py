@@ -106,6 +106,13 @@ def statement_record(
     model: RiskModel, portfolio: Portfolio, product_id: str, pricing: PricingConfig
 ) -> dict:
     """The machine-readable core of a statement (what is embedded and verified)."""
+    return _assessed(model, portfolio, product_id, pricing)[0]
+
+
+def _assessed(
+    model: RiskModel, portfolio: Portfolio, product_id: str, pricing: PricingConfig
+) -> tuple[dict, Portfolio]:
+    """The statement record and the one-product portfolio rebuilt from its recorded inputs."""
     inputs = _inputs(portfolio, product_id)
     digest = input_hash(inputs)
     one = _portfolio_from_inputs(inputs)  # score exactly what is recorded
@@ -121,7 +128,7 @@ def statement_record(
         "input_hash": digest,
         "inputs": inputs,
         "numbers": _numbers(model, one, pricing),
-    }
+    }, one
 
 
 def render_statement(
@@ -130,11 +137,9 @@ def render_statement(
     """One product's statement as HTML."""
     from riskmodel.plots import waterfall
 
-    record = statement_record(model, portfolio, product_id, pricing)
-    one = _portfolio_from_inputs(record["inputs"])
+    record, one = _assessed(model, portfolio, product_id, pricing)
     assessment = assess(model, one, n_jobs=1)
     row = assessment.scores.iloc[0]
-    quote = price_portfolio(model, one, pricing, n_jobs=1).iloc[0]
     figures = {t: data_uri(waterfall({t: assessment.explanations[t]}, 0)) for t in TARGETS}
     reasons = {
         t: [row[c] for c in assessment.scores.columns if c.startswith(f"{t}_reason_") and row[c]]
@@ -150,7 +155,7 @@ def render_statement(
             tests=record["inputs"].get("test_results", []),
             certs=record["inputs"].get("certifications", []),
             numbers=record["numbers"],
-            quote=quote,
+            grade_range=pricing.grade_range_text(record["numbers"]["grade"]),
             data_issues=row.get("data_issues", ""),
             reasons=reasons,
             figures=figures,
