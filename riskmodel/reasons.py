@@ -47,7 +47,7 @@ def _listing(items) -> str:
 def listings(model: RiskModel, portfolio: Portfolio) -> dict[str, dict[str, str]]:
     """For each product, the standards and schemes behind its features, by topic.
 
-    Topics: ``failed:<kind>``, ``critical:<family>``, ``unresolved:<family>``,
+    Topics: ``failed:<kind>``, ``critical:<family>``, ``unresolved:<family>``, ``worst:<family>``,
     ``thinnest:<family>``, ``missing:<family>``, ``certs:<active_overseas|active_domestic|
     withdrawn_suspended|expired>``. Computed for the whole portfolio at once.
     """
@@ -88,6 +88,19 @@ def listings(model: RiskModel, portfolio: Portfolio) -> dict[str, dict[str, str]
             }
         ),
     ]
+    # the standards behind the worst current severity (feature ``..._worst_severity``)
+    rank = pd.Series(severity).map({v: k for k, v in _SEVERITY.items()}).fillna(0).to_numpy(float)
+    open_rows = latest & (rank > 0)
+    worst = pd.DataFrame(
+        {
+            "pid": pid[open_rows],
+            "topic": "worst:" + family[open_rows],
+            "item": t["standard"].to_numpy(dtype=object)[open_rows],
+            "rank": rank[open_rows],
+        }
+    )
+    at_worst = worst["rank"] == worst.groupby(["pid", "topic"])["rank"].transform("max")
+    parts.append(worst[at_worst].drop(columns="rank"))
     margin = normalised_margin(
         t["measured_value"].to_numpy(dtype="float64", na_value=np.nan),
         t["limit_value"].to_numpy(dtype="float64", na_value=np.nan),
@@ -200,7 +213,10 @@ def _describe_family(measure: str, family: str, value, missing: bool, listed) ->
     if measure == "worst_severity":
         if value == 0:
             return f"no open {label} finding"
-        return f"open {label} finding of {_SEVERITY[int(value)]} severity"
+        where = listed.get("worst:" + family)
+        return f"open {label} finding of {_SEVERITY[int(value)]} severity" + (
+            f" ({where})" if where else ""
+        )
     if measure == "critical_failures":
         return _listed(
             value,

@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--generate", type=int, metavar="N", help="first generate N products")
     parser.add_argument("--seed", type=int, default=3, help="seed for --generate")
     parser.add_argument("--pricing", help="pricing config (default configs/pricing.toml)")
+    parser.add_argument("--step", type=float, default=0.05, help="grid step of the scales")
     args = parser.parse_args()
 
     from riskmodel.models.persistence import load_model
@@ -44,7 +45,7 @@ def main() -> None:
         portfolio,
         truth,
         level=config.interval_level,
-        scales=np.round(np.arange(0.5, 4.01, 0.25), 2),
+        scales=np.round(np.arange(0.5, 4.0 + args.step / 2, args.step), 3),
     )
     print(f"coverage of the true expected loss at level {config.interval_level:.0%}")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

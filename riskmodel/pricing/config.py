@@ -61,12 +61,12 @@ class PricingConfig:
         grade E is everything above the last.
     """
 
-    version: str = "2026-11-22.1"
+    version: str = "2026-11-22.2"
     expense_ratio: float = 0.25
     profit_margin: float = 0.05
     uncertainty_loading: float = 0.5
     interval_level: float = 0.9
-    interval_scale: float = 1.75
+    interval_scale: float = 1.8
     minimum_premium_krw: float = 300_000.0
     grade_thresholds_krw: tuple[float, ...] = (500_000.0, 1_000_000.0, 3_000_000.0, 10_000_000.0)
 

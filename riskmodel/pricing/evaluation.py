@@ -17,7 +17,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["evaluate_pricing"]
+__all__ = ["CALIBRATION_MEASURES", "calibration_by_category", "evaluate_pricing"]
+
+#: Predicted column -> its true counterpart in ``truth.csv``, for :func:`calibration_by_category`.
+CALIBRATION_MEASURES: dict[str, str] = {
+    "performance_risk": "performance_prob",
+    "safety_risk": "safety_prob",
+    "expected_performance_incidents": "expected_performance_incidents",
+    "expected_safety_incidents": "expected_safety_incidents",
+    "expected_loss_krw": "expected_loss_krw",
+}
 
 
 def evaluate_pricing(
@@ -101,6 +110,97 @@ def evaluate_pricing(
             else None
         )
     return result
+
+
+def calibration_by_category(
+    predicted: pd.DataFrame,
+    truth: pd.DataFrame,
+    products: pd.DataFrame,
+    *,
+    min_products: int = 500,
+) -> pd.DataFrame:
+    """Sum of each prediction over the sum of its truth, for the portfolio and per category.
+
+    Sums of risks, of expected incidents and of expected losses answer different questions: a
+    sum of probabilities saturates for the riskiest products, while expected incidents and losses
+    are dominated by them, so a model can be calibrated on one and not on the others.
+
+    Parameters
+    ----------
+    predicted : DataFrame
+        ``product_id`` and the predicted columns of :data:`CALIBRATION_MEASURES` that it has.
+    truth : DataFrame
+        The generator's ``truth.csv``.
+    products : DataFrame
+        ``product_id`` and ``category``.
+    min_products : int
+        Categories with at least this many products are marked ``checked``.
+
+    Returns
+    -------
+    DataFrame
+        One row per measure and category (``category`` ``"(all)"`` for the portfolio):
+        ``measure``, ``category``, ``products``, ``predicted``, ``true``, ``predicted_to_true``,
+        ``checked``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> predicted = pd.DataFrame({"product_id": ["a", "b"], "expected_loss_krw": [10.0, 30.0]})
+    >>> truth = pd.DataFrame({"product_id": ["a", "b"], "expected_loss_krw": [10.0, 20.0]})
+    >>> products = pd.DataFrame({"product_id": ["a", "b"], "category": ["drone", "robotics"]})
+    >>> table = calibration_by_category(predicted, truth, products, min_products=1)
+    >>> table[["category", "predicted_to_true"]].to_dict("records")[0]
+    {'category': '(all)', 'predicted_to_true': 1.3333333333333333}
+    """
+    measures = {p: t for p, t in CALIBRATION_MEASURES.items() if p in predicted.columns}
+    if not measures:
+        raise ValueError(
+            f"predicted has none of the columns {sorted(CALIBRATION_MEASURES)}; "
+            f"got {list(predicted.columns)}"
+        )
+    missing = sorted(set(measures.values()) - set(truth.columns))
+    if missing:
+        raise ValueError(f"truth lacks the columns {missing} (truth.csv of generator version 3)")
+    frame = (
+        predicted[["product_id", *measures]]
+        .merge(
+            truth[["product_id", *set(measures.values())]],
+            on="product_id",
+            how="left",
+            validate="one_to_one",
+            suffixes=("", "__true"),
+        )
+        .merge(products[["product_id", "category"]], on="product_id", how="left")
+    )
+    rows = []
+    for pred, true in measures.items():
+        true_col = true if true != pred else f"{true}__true"
+        if frame[true_col].isna().any():
+            raise ValueError(f"truth does not cover every product (column {true})")
+        sums = frame.groupby(frame["category"].astype(str))[[pred, true_col]].agg("sum")
+        sums["products"] = frame.groupby(frame["category"].astype(str)).size()
+        sums.loc["(all)"] = [frame[pred].sum(), frame[true_col].sum(), len(frame)]
+        for category, row in sums.iterrows():
+            rows.append(
+                {
+                    "measure": pred,
+                    "category": category,
+                    "products": int(row["products"]),
+                    "predicted": float(row[pred]),
+                    "true": float(row[true_col]),
+                    "predicted_to_true": float(row[pred] / row[true_col]),
+                    "checked": category == "(all)" or row["products"] >= min_products,
+                }
+            )
+    table = pd.DataFrame(rows)
+    # measures in the order of CALIBRATION_MEASURES; the portfolio first, then the categories
+    return (
+        table.assign(_m=table["measure"].map(list(measures).index), _o=table["category"] != "(all)")
+        .sort_values(["_m", "_o", "category"], kind="stable")
+        .drop(columns=["_m", "_o"])
+        .reset_index(drop=True)
+    )
 
 
 def coverage_by_scale(

@@ -6,7 +6,7 @@ import pytest
 
 from riskmodel.assessment import assess
 from riskmodel.portfolio import Portfolio
-from riskmodel.reasons import MIN_EFFECT, describe
+from riskmodel.reasons import MIN_EFFECT, describe, listings
 
 
 @pytest.mark.parametrize(
@@ -30,6 +30,13 @@ from riskmodel.reasons import MIN_EFFECT, describe
             {"unresolved:safety": "UL 9540A (major)"},
             "unresolved safety-related failure: UL 9540A (major)",
         ),
+        (
+            "tests_safety_related_worst_severity",
+            3.0,
+            {"worst:safety": "UL 9540A"},
+            "open safety-related finding of critical severity (UL 9540A)",
+        ),
+        ("tests_safety_related_worst_severity", 0.0, {}, "no open safety-related finding"),
         (
             "tests_safety_related_min_margin",
             -0.05,
@@ -107,3 +114,36 @@ def test_reasons_are_ranked_by_size_and_small_effects_are_left_out(model, holdou
     both = factors.notna() & second.notna()
     assert (np.abs(np.log(factors[both])) >= np.abs(np.log(second[both])) - 0.01).all()
     assert (np.abs(np.log(factors.dropna())) >= MIN_EFFECT - 0.01).all()
+
+
+def test_the_worst_severity_lists_only_the_standards_at_that_severity(model, holdout):
+    portfolio, _ = holdout
+    product = portfolio.products.iloc[[0]].reset_index(drop=True)
+    start = product["coverage_start"][0]
+    rows = [
+        ("A", "IEC 61508", "fail", "critical", 30),
+        ("B", "ASTM F3322", "fail", "minor", 20),
+        ("C", "EN 4709-001", "fail", "critical", 40),
+        ("D", "EN 4709-001", "pass", None, 10),  # a later pass resolves C
+    ]
+    tests = pd.DataFrame(
+        [
+            {
+                "product_id": product["product_id"][0],
+                "test_id": test_id,
+                "standard": std,
+                "test_kind": "safety",
+                "test_date": start - pd.Timedelta(days=days),
+                "lab_accredited": True,
+                "outcome": outcome,
+                "severity": severity,
+                "measured_value": None,
+                "limit_value": None,
+                "higher_is_better": None,
+            }
+            for test_id, std, outcome, severity, days in rows
+        ]
+    ).astype({c: portfolio.test_results[c].dtype for c in portfolio.test_results.columns})
+    one = Portfolio(product, tests, portfolio.certifications.iloc[0:0])
+    listed = listings(model, one)[product["product_id"][0]]
+    assert listed["worst:safety"] == "IEC 61508"
