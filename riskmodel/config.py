@@ -96,9 +96,8 @@ class TrainConfig:
             "categories rely on the portfolio complement."
         ),
         (
-            "The category-specific effect of an overseas certification is partly pooled across "
-            "categories: certified medical devices' safety risk is over-predicted by about 14% "
-            "(README, Measured)."
+            "Certified medical devices' safety risk is over-predicted by about 14%, which puts "
+            "medical devices' sum of safety risks 3-5% high (cause open; README, Measured)."
         ),
         "Deductibles and limits apply per incident; aggregate limits are not modelled.",
         (
