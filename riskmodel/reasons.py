@@ -23,7 +23,14 @@ import pandas as pd
 
 from riskmodel.explanations import EXPOSURE_FEATURE, Explanation
 from riskmodel.features import UNKNOWN, normalised_margin
-from riskmodel.features.lab_tests import expected_lacking, family_label, latest_tests, map_values
+from riskmodel.features.lab_tests import (
+    SEVERITY_RANK,
+    expected_lacking,
+    family_label,
+    finding_severity,
+    latest_tests,
+    map_values,
+)
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import Portfolio
 from riskmodel.reference import DOMESTIC_COUNTRY, TEST_KIND_FAMILY, normalise_standard
@@ -34,7 +41,7 @@ N_REASONS = 3
 #: Effects within 2% of no effect are not reasons.
 MIN_EFFECT = float(np.log(1.02))
 _LEVELS = {0: "closed site", 1: "restricted public access", 2: "open public access"}
-_SEVERITY = {1: "minor", 2: "major", 3: "critical"}
+_SEVERITY = {rank: name for name, rank in SEVERITY_RANK.items()}
 _LISTED = 3
 
 
@@ -89,7 +96,7 @@ def listings(model: RiskModel, portfolio: Portfolio) -> dict[str, dict[str, str]
         ),
     ]
     # the standards behind the worst current severity (feature ``..._worst_severity``)
-    rank = pd.Series(severity).map({v: k for k, v in _SEVERITY.items()}).fillna(0).to_numpy(float)
+    rank = finding_severity(t["severity"], outcome)
     open_rows = latest & (rank > 0)
     worst = pd.DataFrame(
         {

@@ -22,7 +22,6 @@ def main() -> None:
     parser.add_argument("--generate", type=int, metavar="N", help="generate N products per seed")
     parser.add_argument("--seeds", type=int, nargs="*", default=[], help="seeds for --generate")
     parser.add_argument("--min-products", type=int, default=500)
-    parser.add_argument("--pricing", help="pricing config (default configs/pricing.toml)")
     parser.add_argument("--csv", type=Path, help="write the full table here")
     args = parser.parse_args()
     if args.seeds and not args.generate:
@@ -31,7 +30,7 @@ def main() -> None:
     import pandas as pd
 
     from riskmodel.models.persistence import load_model
-    from riskmodel.pricing import load_pricing_config, price_portfolio
+    from riskmodel.pricing import expected_losses
     from riskmodel.pricing.evaluation import calibration_by_category
     from riskmodel.validation import load_data
     from riskmodel.workflows import generate
@@ -45,12 +44,12 @@ def main() -> None:
     if not folders:
         parser.error("give --data folders or --generate N --seeds S ...")
     model = load_model(args.model)
-    pricing = load_pricing_config(args.pricing)
     tables = []
     for folder in folders:
         portfolio = load_data(folder).portfolio
+        # expected_losses predicts the frequencies again: cheap next to reading the folder
         predicted = model.predict(portfolio).merge(
-            price_portfolio(model, portfolio, pricing)[["product_id", "expected_loss_krw"]],
+            expected_losses(model, portfolio)[["product_id", "expected_loss_krw"]],
             on="product_id",
             validate="one_to_one",
         )

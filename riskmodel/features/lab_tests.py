@@ -40,13 +40,14 @@ __all__ = [
     "expected_lacking",
     "latest_tests",
     "map_values",
+    "SEVERITY_RANK",
+    "finding_severity",
 ]
 
 _BOTH_UP = {"performance": 1, "safety": 1}
 _BOTH_DOWN = {"performance": -1, "safety": -1}
-#: A failure without a recorded severity counts as major (the conservative reading); a conditional
-#: pass without one as minor.
-_SEVERITY_RANK = {"minor": 1, "major": 2, "critical": 3}
+#: Rank of a finding's severity, as the ``..._worst_severity`` features count it.
+SEVERITY_RANK = {"minor": 1, "major": 2, "critical": 3}
 _OUTCOME_ORDER = {"pass": 0, "conditional": 1, "fail": 2}
 
 
@@ -78,6 +79,14 @@ def map_values(series: pd.Series, mapping) -> np.ndarray:
         dtype=object,
     )
     return lookup[codes]
+
+
+def finding_severity(severity: pd.Series, outcome: np.ndarray) -> np.ndarray:
+    """The :data:`SEVERITY_RANK` of each test's finding: 0 for a pass; a failure without a recorded
+    severity counts as major (the conservative reading), a conditional pass without one as minor."""
+    rank = map_values(severity, SEVERITY_RANK).astype("float64")
+    rank = np.where(np.isnan(rank), np.where(outcome == "fail", 2.0, 1.0), rank)
+    return np.where(outcome == "pass", 0.0, rank)
 
 
 def family_label(family: str) -> str:
@@ -198,9 +207,7 @@ class LabTestFeatures(PortfolioTransformer):
                     tested > 0, count(of_kind & latest & failed) / tested, np.nan
                 )
 
-        severity = map_values(t["severity"], _SEVERITY_RANK).astype("float64")
-        severity = np.where(np.isnan(severity), np.where(failed, 2.0, 1.0), severity)
-        severity = np.where(passed, 0.0, severity)
+        severity = finding_severity(t["severity"], outcome)
         margin = normalised_margin(
             t["measured_value"].to_numpy(dtype="float64", na_value=np.nan),
             t["limit_value"].to_numpy(dtype="float64", na_value=np.nan),

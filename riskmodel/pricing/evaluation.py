@@ -173,34 +173,25 @@ def calibration_by_category(
         )
         .merge(products[["product_id", "category"]], on="product_id", how="left")
     )
-    rows = []
+    categories = frame["category"].astype(str).rename("category")
+    parts = []
     for pred, true in measures.items():
         true_col = true if true != pred else f"{true}__true"
         if frame[true_col].isna().any():
             raise ValueError(f"truth does not cover every product (column {true})")
-        sums = frame.groupby(frame["category"].astype(str))[[pred, true_col]].agg("sum")
-        sums["products"] = frame.groupby(frame["category"].astype(str)).size()
-        sums.loc["(all)"] = [frame[pred].sum(), frame[true_col].sum(), len(frame)]
-        for category, row in sums.iterrows():
-            rows.append(
-                {
-                    "measure": pred,
-                    "category": category,
-                    "products": int(row["products"]),
-                    "predicted": float(row[pred]),
-                    "true": float(row[true_col]),
-                    "predicted_to_true": float(row[pred] / row[true_col]),
-                    "checked": category == "(all)" or row["products"] >= min_products,
-                }
-            )
-    table = pd.DataFrame(rows)
-    # measures in the order of CALIBRATION_MEASURES; the portfolio first, then the categories
-    return (
-        table.assign(_m=table["measure"].map(list(measures).index), _o=table["category"] != "(all)")
-        .sort_values(["_m", "_o", "category"], kind="stable")
-        .drop(columns=["_m", "_o"])
-        .reset_index(drop=True)
-    )
+        by_category = frame.groupby(categories).agg(
+            products=(pred, "size"), predicted=(pred, "sum"), true=(true_col, "sum")
+        )
+        total = pd.DataFrame(
+            {"products": len(frame), "predicted": frame[pred].sum(), "true": frame[true_col].sum()},
+            index=pd.Index(["(all)"], name="category"),
+        )
+        part = pd.concat([total, by_category]).reset_index()
+        part.insert(0, "measure", pred)
+        part["predicted_to_true"] = part["predicted"] / part["true"]
+        part["checked"] = (part["category"] == "(all)") | (part["products"] >= min_products)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def coverage_by_scale(

@@ -118,14 +118,25 @@ def test_reasons_are_ranked_by_size_and_small_effects_are_left_out(model, holdou
 
 def test_the_worst_severity_lists_only_the_standards_at_that_severity(model, holdout):
     portfolio, _ = holdout
-    product = portfolio.products.iloc[[0]].reset_index(drop=True)
-    start = product["coverage_start"][0]
     rows = [
         ("A", "IEC 61508", "fail", "critical", 30),
         ("B", "ASTM F3322", "fail", "minor", 20),
         ("C", "EN 4709-001", "fail", "critical", 40),
         ("D", "EN 4709-001", "pass", None, 10),  # a later pass resolves C
     ]
+    assert _worst_listed(model, portfolio, rows) == "IEC 61508"
+    # as in the feature: a failure without a recorded severity counts as major, a pass as none
+    rows = [
+        ("B", "ASTM F3322", "fail", "minor", 20),
+        ("E", "IEC 61508", "fail", None, 30),
+        ("F", "EN 4709-001", "pass", "critical", 10),
+    ]
+    assert _worst_listed(model, portfolio, rows) == "IEC 61508"
+
+
+def _worst_listed(model, portfolio, rows) -> str:
+    product = portfolio.products.iloc[[0]].reset_index(drop=True)
+    start = product["coverage_start"][0]
     tests = pd.DataFrame(
         [
             {
@@ -145,5 +156,4 @@ def test_the_worst_severity_lists_only_the_standards_at_that_severity(model, hol
         ]
     ).astype({c: portfolio.test_results[c].dtype for c in portfolio.test_results.columns})
     one = Portfolio(product, tests, portfolio.certifications.iloc[0:0])
-    listed = listings(model, one)[product["product_id"][0]]
-    assert listed["worst:safety"] == "IEC 61508"
+    return listings(model, one)[product["product_id"][0]]["worst:safety"]
