@@ -126,11 +126,33 @@ def generate(
         int, typer.Option("--products", min=1, help="Number of products.")
     ] = 10_000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
+    world: Annotated[
+        str,
+        typer.Option(
+            "--world",
+            help="Structural assumptions (riskmodel.synthetic.worlds): base, sublinear_units, "
+            "superlinear_units, interactions, no_zones_heavy_tail, strong_zones_fixed_benefit, "
+            "thin_new_categories, latent_quality, overdispersed, clustered.",
+        ),
+    ] = "base",
+    training: Annotated[
+        bool,
+        typer.Option(
+            "--training",
+            help="A training draw: the world's new categories are rarer (thin_new_categories).",
+        ),
+    ] = False,
 ) -> None:
     """Generate a synthetic portfolio (four contract tables, truth.csv, generator.json)."""
     with _user_errors(), console.status(f"generating {products:,} products"):
-        workflows.generate(out_dir, products=products, seed=seed)
-    out.print(f"wrote {products:,} products (seed {seed}) to {out_dir}")
+        workflows.generate(
+            out_dir,
+            products=products,
+            seed=seed,
+            world=world,
+            training=training,
+        )
+    out.print(f"wrote {products:,} products (seed {seed}, world {world}) to {out_dir}")
 
 
 TrackOption = Annotated[

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import fields
 
 from riskmodel.contract import CATEGORIES, TABLES
 from riskmodel.features import feature_specs, make_feature_pipeline
-from riskmodel.reference import OVERSEAS_SCHEMES, STANDARDS_CATALOGUE
+from riskmodel.reference import OVERSEAS_SCHEMES, RELEVANT_OVERSEAS_SCHEMES, STANDARDS_CATALOGUE
 from riskmodel.synthetic import generate_portfolio
 from riskmodel.synthetic.catalogue import CATEGORY_PROFILES, COMPANY_SIZES, ZONES
 from riskmodel.synthetic.hazard import FACTORS
+from riskmodel.synthetic.worlds import WORLDS, World
 
 __all__ = ["render_section", "update_generated_sections", "SECTIONS"]
 
@@ -74,16 +76,6 @@ def _features_table() -> str:
         ]
         for s in specs
     ]
-    rows.append(
-        [
-            "`exposure` (offset)",
-            "exposure",
-            "log of units_deployed x demo_months / 12 (unit-years); expected incidents are "
-            "proportional to it",
-            "never lowers",
-            "never lowers",
-        ]
-    )
     return _table(
         [
             "feature",
@@ -145,15 +137,31 @@ def _standards_table() -> str:
             for s in STANDARDS_CATALOGUE[cat]
         )
         schemes = ", ".join(f"{s} ({c})" for s, c in OVERSEAS_SCHEMES[cat])
-        rows.append([f"`{cat}`", stds, schemes])
+        relevant = ", ".join(sorted(RELEVANT_OVERSEAS_SCHEMES[cat]))
+        rows.append([f"`{cat}`", stds, schemes, relevant])
     return _table(
         [
             "category",
             "expected standards (kind, headline measurement and limit)",
-            "overseas schemes",
+            "overseas schemes its applicants hold (issuer country)",
+            "overseas schemes relevant to it (feature certs_active_overseas_relevant)",
         ],
         rows,
     )
+
+
+def _worlds_table() -> str:
+    default = World("default", "")
+    rows = []
+    for w in WORLDS.values():
+        changed = [
+            f"{f.name} {getattr(w, f.name)}"
+            for f in fields(World)
+            if f.name not in ("name", "description")
+            and getattr(w, f.name) != getattr(default, f.name)
+        ]
+        rows.append([f"`{w.name}`", w.description, "; ".join(changed) or "(the base assumptions)"])
+    return _table(["world", "what differs", "parameters"], rows)
 
 
 def _zones_table() -> str:
@@ -215,6 +223,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "zones": _zones_table,
     "companies": _companies_table,
     "hazard-factors": _factors_table,
+    "worlds": _worlds_table,
 }
 
 

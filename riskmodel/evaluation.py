@@ -29,12 +29,69 @@ __all__ = [
     "TargetEvaluation",
     "evaluate_scores",
     "validation_report",
+    "calibration_table",
+    "unit_band",
     "MIN_PRODUCTS_PER_CATEGORY",
+    "UNIT_BANDS",
+    "BAND_LABELS",
 ]
 
 #: Categories with fewer products than this are not judged on their own calibration.
 MIN_PRODUCTS_PER_CATEGORY = 500
+#: Bands of units deployed in which calibration is judged (lowest and highest units of each).
+UNIT_BANDS: tuple[tuple[int, float], ...] = (
+    (1, 1),
+    (2, 3),
+    (4, 7),
+    (8, 15),
+    (16, 40),
+    (41, np.inf),
+)
 _EPS = 1e-12
+
+
+def unit_band(units) -> np.ndarray:
+    """The label of each product's band of units deployed: ``1``, ``2-3``, ..., ``41+``."""
+    u = np.asarray(units, dtype=float)
+    labels = np.full(len(u), "", dtype=object)
+    for lo, hi in UNIT_BANDS:
+        text = f"{lo}" if lo == hi else (f"{lo}+" if np.isinf(hi) else f"{lo}-{int(hi)}")
+        labels[(u >= lo) & (u <= hi)] = text
+    return labels
+
+
+#: The labels of :data:`UNIT_BANDS`, in order.
+BAND_LABELS: tuple[str, ...] = tuple(unit_band([lo for lo, _ in UNIT_BANDS]))
+
+
+def calibration_table(
+    scores: pd.DataFrame, truth: pd.DataFrame, groups, *, target: str
+) -> pd.DataFrame:
+    """Predicted against true, per group: the sums of risks and of expected incidents.
+
+    ``groups`` labels each scored product (a category, a band of units, a decile); ``truth`` is the
+    generator's ``truth.csv`` (``<target>_prob``, ``expected_<target>_incidents``) for the same
+    products in the same order as ``scores``.
+    """
+    frame = pd.DataFrame(
+        {
+            "group": np.asarray(groups),
+            "risk": scores[f"{target}_risk"].to_numpy(),
+            "true_risk": truth[f"{target}_prob"].to_numpy(),
+            "expected": scores[f"expected_{target}_incidents"].to_numpy(),
+            "true_expected": truth[f"expected_{target}_incidents"].to_numpy(),
+        }
+    )
+    g = frame.groupby("group", sort=True).agg(
+        products=("risk", "size"),
+        risk=("risk", "sum"),
+        true_risk=("true_risk", "sum"),
+        expected=("expected", "sum"),
+        true_expected=("true_expected", "sum"),
+    )
+    g["risk_ratio"] = g["risk"] / g["true_risk"]
+    g["expected_ratio"] = g["expected"] / g["true_expected"]
+    return g.reset_index()
 
 
 def gini(outcome: np.ndarray, score: np.ndarray) -> float:
@@ -69,6 +126,9 @@ class TargetEvaluation:
     oracle_log_loss: float | None = None
     predicted_to_true: float | None = None
     predicted_to_true_by_category: dict[str, float] = field(default_factory=dict)
+    expected_to_true: float | None = None
+    predicted_to_true_by_band: dict[str, float] = field(default_factory=dict)
+    expected_to_true_by_band: dict[str, float] = field(default_factory=dict)
 
     @property
     def auc_gap(self) -> float | None:
@@ -104,12 +164,17 @@ def evaluate_scores(
     products : DataFrame
         ``product_id`` and ``category``, for calibration per category.
     truth : DataFrame, optional
-        The generator's ``truth.csv``: ``product_id`` and ``<target>_prob``.
+        The generator's ``truth.csv``: ``product_id``, ``<target>_prob`` and
+        ``expected_<target>_incidents``. With it, the sums of risks and of expected incidents
+        are compared with the truth overall, per category and per band of units deployed
+        (groups with at least ``MIN_PRODUCTS_PER_CATEGORY`` products).
     """
     frame = scores.merge(
         counts, on="product_id", how="left", validate="one_to_one", suffixes=("", "_count")
     )
-    frame = frame.merge(products[["product_id", "category"]], on="product_id", how="left")
+    frame = frame.merge(
+        products[["product_id", "category", "units_deployed"]], on="product_id", how="left"
+    )
     if truth is not None:
         frame = frame.merge(
             truth, on="product_id", how="left", validate="one_to_one", suffixes=("", "_truth")
@@ -148,6 +213,18 @@ def evaluate_scores(
                 for cat, row in by_cat.iterrows()
                 if row.n >= MIN_PRODUCTS_PER_CATEGORY
             }
+            true_expected = frame[f"expected_{target}_incidents_truth"].to_numpy()
+            ev.expected_to_true = float(expected.sum() / true_expected.sum())
+            bands = calibration_table(
+                frame,
+                frame.assign(**{f"expected_{target}_incidents": true_expected}),
+                unit_band(frame["units_deployed"]),
+                target=target,
+            )
+            bands = bands[bands["products"] >= MIN_PRODUCTS_PER_CATEGORY].set_index("group")
+            order = [b for b in BAND_LABELS if b in bands.index]
+            ev.predicted_to_true_by_band = {b: float(bands.loc[b, "risk_ratio"]) for b in order}
+            ev.expected_to_true_by_band = {b: float(bands.loc[b, "expected_ratio"]) for b in order}
         results[target] = ev
     return results
 
@@ -157,15 +234,27 @@ def validation_report(validation: pd.DataFrame, products: pd.DataFrame) -> dict:
 
     ``validation`` holds ``product_id``, ``<target>_risk``, ``expected_<target>_incidents``,
     ``exposure_unit_years`` and the observed counts per target (e.g. ``RiskModel.validation_``).
-    Returns JSON-ready data: for each target the products, observed share, AUC, Gini, log-loss,
-    Poisson deviance (also of a homogeneous model, for reference) and actual/expected overall and
-    per category.
+    Returns JSON-ready data (only ``products`` 0 and a ``note`` when nothing was held out): for
+    each target the products, observed share, AUC, Gini, log-loss,
+    Poisson deviance (also of a homogeneous model, for reference) and actual/expected overall,
+    per category and per band of units deployed (the evidence for the learned exposure curve).
     """
+    if validation.empty:  # too few claims to hold any out (see PoissonGBMRegressor)
+        return {
+            target: {
+                "products": 0,
+                "note": "no validation split: too few incidents to hold any out",
+            }
+            for target in TARGETS
+        }
     counts = validation[["product_id", *TARGETS]]
     scores = validation.drop(columns=list(TARGETS))
     exposure = validation["exposure_unit_years"].to_numpy()
     evaluations = evaluate_scores(scores, counts, products)
-    frame = validation.merge(products[["product_id", "category"]], on="product_id", how="left")
+    frame = validation.merge(
+        products[["product_id", "category", "units_deployed"]], on="product_id", how="left"
+    )
+    frame["units_band"] = unit_band(frame["units_deployed"])
     report = {}
     for target, ev in evaluations.items():
         n = frame[target].to_numpy()
@@ -193,6 +282,15 @@ def validation_report(validation: pd.DataFrame, products: pd.DataFrame) -> dict:
                     "ratio": float(row.actual / row.expected),
                 }
                 for cat, row in by_cat.iterrows()
+            },
+            "actual_to_expected_by_units": {
+                band: {
+                    "products": int(part[target].size),
+                    "actual": int(part[target].sum()),
+                    "expected": float(part[f"expected_{target}_incidents"].sum()),
+                }
+                for band in BAND_LABELS
+                if len(part := frame[frame["units_band"] == band])
             },
         }
     return report

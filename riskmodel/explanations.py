@@ -1,18 +1,25 @@
 """Exact TreeSHAP explanations of every score.
 
-For each product and target, the model's raw output (the log of the expected number of incidents in
-the coverage period) is split exactly into a base value and one contribution per feature:
+For each product and target, the model's raw output is split exactly into a base value and one
+contribution per feature:
 
-    log(expected incidents) = base + sum of contributions,
-    risk = 1 - exp(-exp(log(expected incidents))).
+    raw = base + sum of contributions,
+    risk = 1 - exp(-exp(raw)).
+
+When incidents are Poisson (the probability calibration kept the identity, as in the synthetic
+base world) ``raw`` is the log of the expected number of incidents in the coverage period; when the
+held-out products showed overdispersed or clustered incidents, ``raw`` is the recalibrated
+``log(-log(1 - risk))`` (:mod:`riskmodel.models.calibration`), each contribution scaled by its
+part's slope, so the contract's identity still holds exactly.
 
 The contributions of the tree features come from LightGBM's own TreeSHAP (``pred_contrib``), which
-agrees with ``shap.TreeExplainer`` to machine precision and is faster. The exposure offset
-(``log(unit-years)``) is part of the raw output, so it appears as the feature ``exposure``, measured
-against the training portfolio's typical exposure; the base value is the log of the expected number
-of incidents of a typical product with that typical exposure. Contributions are on the log scale;
-``exp(contribution)`` is the factor by which a feature multiplies the expected number of incidents,
-which is how an actuary reads them.
+agrees with ``shap.TreeExplainer`` to machine precision and is faster. The exposure features (units
+deployed, months of coverage) enter through learned curves, not trees: their contribution is the
+curve's value against its mean over the training products, so the base value is the raw output of a
+typical product at the training portfolio's typical exposure
+(:meth:`~riskmodel.models.PoissonGBMRegressor.predict_contributions`). Contributions are on the
+log scale; ``exp(contribution)`` is the factor by which a feature multiplies the expected number of
+incidents (the rate behind the risk), which is how an actuary reads them.
 
 Examples
 --------
@@ -21,9 +28,9 @@ Examples
 >>> from riskmodel.models import RiskModel
 >>> train, _ = generate_portfolio(1500, seed=1)
 >>> model = RiskModel(TrainConfig(n_jobs=1)).fit(train)
->>> ex = explain(model, train.subset(train.products["product_id"][:5]))["safety"]
->>> bool(np.allclose(ex.raw, np.log(model.predict(train.subset(
-...     train.products["product_id"][:5]))["expected_safety_incidents"])))
+>>> five = train.subset(train.products["product_id"][:5])
+>>> ex = explain(model, five)["safety"]
+>>> bool(np.allclose(-np.expm1(-np.exp(ex.raw)), model.predict(five)["safety_risk"]))
 True
 """
 
@@ -37,10 +44,9 @@ import pandas as pd
 from riskmodel.contract import TARGETS
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.models import RiskModel
-from riskmodel.portfolio import Portfolio, exposure_unit_years
+from riskmodel.portfolio import Portfolio
 
 __all__ = [
-    "EXPOSURE_FEATURE",
     "Explanation",
     "explain",
     "explanations_table",
@@ -52,14 +58,6 @@ __all__ = [
 
 #: The scale of every contribution: the log of the expected number of incidents.
 SCALE = "log_rate"
-#: The exposure offset shown as a feature, so contributions add up to the raw output.
-EXPOSURE_FEATURE = FeatureSpec(
-    "exposure",
-    "exposure",
-    "unit-years of exposure (units_deployed x demo_months / 12), against the training "
-    "portfolio's typical exposure",
-    monotone={"performance": 1, "safety": 1},
-)
 
 
 @dataclass
@@ -73,13 +71,13 @@ class Explanation:
     product_ids : ndarray
         The products, in the portfolio's order.
     values : DataFrame
-        Feature values (the model's inputs, plus ``exposure`` in unit-years).
+        Feature values (the model's inputs).
     contributions : DataFrame
         Contribution of each feature (same columns as ``values``) on the log-rate scale.
     base : float
         Base value: log of the expected incidents of a typical product at typical exposure.
     specs : list of FeatureSpec
-        The specification of each column, ``exposure`` last.
+        The specification of each column.
     """
 
     target: str
@@ -91,7 +89,8 @@ class Explanation:
 
     @property
     def raw(self) -> np.ndarray:
-        """Log of the expected number of incidents: base plus all contributions."""
+        """The raw output, ``log(-log(1 - risk))``: base plus all contributions (the log of the
+        expected number of incidents when incidents are Poisson)."""
         return self.base + self.contributions.to_numpy().sum(axis=1)
 
     @property
@@ -121,39 +120,30 @@ def explain(
 ) -> dict[str, Explanation]:
     """Exact contributions of every feature to every product's score, for both targets."""
     X = model.features(portfolio)
-    exposure = exposure_unit_years(portfolio.products).to_numpy()
-    reference = float(model.training_["mean_log_exposure"])
-    values = X.copy()
-    values[EXPOSURE_FEATURE.name] = exposure
-    specs = list(model.feature_specs_) + [EXPOSURE_FEATURE]
+    specs = list(model.feature_specs_)
     out = {}
     for target in TARGETS:
         est = model.models_[target]
-        threads = est.n_jobs if n_jobs is None else n_jobs
-        if len(X):
-            contrib = est.booster_.predict(X, pred_contrib=True, num_threads=threads)
-        else:
-            contrib = np.zeros((0, X.shape[1] + 1))
-        bias = float(contrib[0, -1]) if len(X) else 0.0
-        frame = pd.DataFrame(contrib[:, :-1], columns=X.columns)
-        frame[EXPOSURE_FEATURE.name] = np.log(exposure) - reference
+        contributions, base = est.predict_contributions(X, n_jobs=n_jobs, calibrated=True)
         out[target] = Explanation(
             target=target,
             product_ids=portfolio.products["product_id"].to_numpy(),
-            values=values,
-            contributions=frame,
-            base=est.intercept_ + bias + reference,
+            values=X,
+            contributions=contributions.reset_index(drop=True),
+            base=float(base[0]) if len(base) else float(est.intercept_),
             specs=specs,
         )
     return out
 
 
 def shap_contributions(model: RiskModel, X: pd.DataFrame, target: str) -> np.ndarray:
-    """Tree-feature contributions from ``shap.TreeExplainer`` (to check LightGBM's own)."""
+    """Tree-feature contributions from ``shap.TreeExplainer`` (to check LightGBM's own), for the
+    columns the trees use."""
     import shap
 
-    explainer = shap.TreeExplainer(model.models_[target].booster_)
-    return np.asarray(explainer.shap_values(X))
+    est = model.models_[target]
+    explainer = shap.TreeExplainer(est.booster_)
+    return np.asarray(explainer.shap_values(X[est.tree_columns_]))
 
 
 def explanations_table(explanations: dict[str, Explanation]) -> pd.DataFrame:

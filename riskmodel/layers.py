@@ -9,7 +9,8 @@ ground-up loss ``X``. Its expectation is ``LEV(d + L) - LEV(d)``, where the *lim
 
 This is the exact layer expectation under the fitted distribution, not the mean loss clipped to the
 layer (which would overstate a high layer and understate a low one). A mixture's layer expectation
-is the mixture of its components' layer expectations.
+is the mixture of its components' layer expectations. ``sigma = 0`` is the limit of a point mass at
+``exp(mu)`` (fixed-benefit claims): ``LEV(u) = min(exp(mu), u)``.
 
 Examples
 --------
@@ -29,24 +30,28 @@ __all__ = ["lognormal_lev", "layer_expectation", "mixture_layer_expectation"]
 
 
 def lognormal_lev(u, mu, sigma) -> np.ndarray:
-    """``E[min(X, u)]`` for ``X`` lognormal with log-mean ``mu`` and log-sd ``sigma`` (> 0).
+    """``E[min(X, u)]`` for ``X`` lognormal with log-mean ``mu`` and log-sd ``sigma`` (>= 0; 0 is
+    a point mass at ``exp(mu)``).
 
     Broadcasts over its arguments; ``u`` may be 0 (gives 0) or ``inf`` (gives the mean).
     """
     u, mu, sigma = np.broadcast_arrays(
         np.asarray(u, dtype=float), np.asarray(mu, dtype=float), np.asarray(sigma, dtype=float)
     )
-    if np.any(sigma <= 0):
-        raise ValueError(f"sigma must be > 0, got minimum {float(np.min(sigma))!r}")
+    if np.any(sigma < 0) or not np.all(np.isfinite(sigma)):
+        raise ValueError(f"sigma must be finite and >= 0, got minimum {float(np.min(sigma))!r}")
     if np.any(u < 0):
         raise ValueError(f"u must be >= 0, got minimum {float(np.min(u))!r}")
+    point = sigma == 0
+    s = np.where(point, 1.0, sigma)  # placeholder where the point-mass formula applies
     with np.errstate(divide="ignore"):
         log_u = np.log(u)
-    mean = np.exp(mu + sigma**2 / 2)
-    below = mean * ndtr((log_u - mu - sigma**2) / sigma)
+    mean = np.exp(mu + s**2 / 2)
+    below = mean * ndtr((log_u - mu - s**2) / s)
     finite_u = np.where(np.isinf(u), 0.0, u)  # beyond an infinite cap nothing is left
-    above = finite_u * (1 - ndtr((log_u - mu) / sigma))
-    return np.where(u == 0, 0.0, below + above)
+    above = finite_u * (1 - ndtr((log_u - mu) / s))
+    value = np.where(point, np.minimum(np.exp(mu), u), below + above)
+    return np.where(u == 0, 0.0, value)
 
 
 def layer_expectation(deductible, limit, mu, sigma) -> np.ndarray:

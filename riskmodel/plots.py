@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskmodel.explanations import EXPOSURE_FEATURE, Explanation, importance
+from riskmodel.explanations import Explanation, importance
 
 __all__ = [
     "beeswarm",
@@ -54,7 +54,7 @@ def beeswarm(ex: Explanation, *, max_display: int = 12) -> object:
         show=False,
         plot_size=None,
     )
-    ax.set_title(f"{ex.target}: contributions to log expected incidents")
+    ax.set_title(f"{ex.target}: contributions to the log rate behind the risk")
     fig.tight_layout()
     return fig
 
@@ -74,7 +74,8 @@ def dependence(ex: Explanation, feature: str) -> object:
 
 
 def waterfall(explanations: dict[str, Explanation], index: int, *, max_display: int = 10) -> object:
-    """One product's waterfall for each target, on the log scale of expected incidents."""
+    """One product's waterfall for each target, on the log rate behind the risk (the log of
+    expected incidents when incidents are Poisson)."""
     import shap
 
     plt = _plt()
@@ -138,9 +139,7 @@ def global_view(
     ranking = importance(explanations)
     for target, ex in explanations.items():
         written.append(save_figure(beeswarm(ex), out_dir / f"shap_summary_{target}.png"))
-        features = ranking[
-            (ranking["target"] == target) & (ranking["feature"] != EXPOSURE_FEATURE.name)
-        ]["feature"].head(top)
+        features = ranking[ranking["target"] == target]["feature"].head(top)
         for feature in features:
             written.append(
                 save_figure(

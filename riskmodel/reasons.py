@@ -3,13 +3,16 @@
 Each reason names what in the product's file drives the score, using the product's own rows (which
 standard failed, which certification is active), and the factor by which it multiplies the
 expected number of incidents, e.g. ``failed safety test: IEC 62133-2 (critical): safety risk
-x1.80``. A factor above 1 raises the risk, below 1 lowers it. The exposure offset is left out: it
-scales every product's risk with its unit-years and is shown in ``explanations.csv``.
+x1.80``. A factor above 1 raises the risk, below 1 lowers it. The exposure features (units deployed,
+months of coverage) are left out: they scale the risk with the size of the demonstration, not with
+what the product's record says, and are shown in ``explanations.csv``.
 
 Examples
 --------
 >>> describe("public_exposure_level", 2.0, {})
 'open public access'
+>>> describe("units_deployed", 12.0, {})
+'12 units deployed'
 >>> describe("tests_safety_failed", 1.0, {"failed:safety": "IEC 62133-2 (critical)"})
 'failed safety test: IEC 62133-2 (critical)'
 """
@@ -21,7 +24,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from riskmodel.explanations import EXPOSURE_FEATURE, Explanation
+from riskmodel.explanations import Explanation
 from riskmodel.features import UNKNOWN, normalised_margin
 from riskmodel.features.lab_tests import (
     SEVERITY_RANK,
@@ -33,7 +36,7 @@ from riskmodel.features.lab_tests import (
 )
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import Portfolio
-from riskmodel.reference import DOMESTIC_COUNTRY, TEST_KIND_FAMILY, normalise_standard
+from riskmodel.reference import TEST_KIND_FAMILY, normalise_standard
 
 __all__ = ["N_REASONS", "MIN_EFFECT", "describe", "listings", "reasons_table"]
 
@@ -55,8 +58,10 @@ def listings(model: RiskModel, portfolio: Portfolio) -> dict[str, dict[str, str]
     """For each product, the standards and schemes behind its features, by topic.
 
     Topics: ``failed:<kind>``, ``critical:<family>``, ``unresolved:<family>``, ``worst:<family>``,
-    ``thinnest:<family>``, ``missing:<family>``, ``certs:<active_overseas|active_domestic|
-    withdrawn_suspended|expired>``. Computed for the whole portfolio at once.
+    ``thinnest:<family>``, ``missing:<family>``, ``certs:<class>`` (the certification
+    transformer's classes: ``active_overseas_relevant``, ``active_overseas_other``,
+    ``active_domestic``, ``withdrawn_suspended``, ``expired``). Computed for the whole portfolio
+    at once.
     """
     t = portfolio.test_results
     pid = t["product_id"].to_numpy(dtype=object)
@@ -135,30 +140,16 @@ def listings(model: RiskModel, portfolio: Portfolio) -> dict[str, dict[str, str]
             }
         )
     )
-    c = portfolio.certifications
-    overseas = c["issuer_country"].str.upper().to_numpy(dtype=object) != DOMESTIC_COUNTRY
-    status = c["status"].to_numpy(dtype=object)
-    topic = np.select(
-        [
-            (status == "active") & overseas,
-            status == "active",
-            np.isin(status, ("withdrawn", "suspended")),
-            status == "expired",
-        ],
-        [
-            "certs:active_overseas",
-            "certs:active_domestic",
-            "certs:withdrawn_suspended",
-            "certs:expired",
-        ],
-        default="",
+    # what each certification counts as, in the fitted transformer's own terms
+    certs, cert_pos, classes = model.pipeline_.named_transformers["certifications"].classify(
+        portfolio
     )
     parts.append(
         pd.DataFrame(
             {
-                "pid": c["product_id"].to_numpy(dtype=object),
-                "topic": topic,
-                "item": c["scheme"].to_numpy(dtype=object),
+                "pid": portfolio.products["product_id"].to_numpy(dtype=object)[cert_pos],
+                "topic": np.where(classes == "", "", "certs:" + classes.astype(object)),
+                "item": certs["scheme"].to_numpy(dtype=object),
             }
         )
     )
@@ -183,6 +174,10 @@ def describe(feature: str, value, listed: Mapping[str, str]) -> str:
         return f"{feature} {value}"
     if feature == "trl":
         return f"technology readiness level {int(value)}"
+    if feature == "units_deployed":
+        return f"{int(value)} unit{'s' if value != 1 else ''} deployed"
+    if feature == "demo_months":
+        return f"coverage of {value:g} months"
     if feature == "company_age_years":
         return f"company {value:.1f} years old"
     if feature == "public_exposure_level":
@@ -248,6 +243,11 @@ def _describe_family(measure: str, family: str, value, missing: bool, listed) ->
         return f"thinnest {label} margin {abs(value):.0%} {side} the limit" + (
             f" ({where})" if where else ""
         )
+    if measure == "mean_margin":
+        if missing:
+            return f"no measured {label} test"
+        side = "inside" if value >= 0 else "beyond"
+        return f"{label} measurements on average {abs(value):.0%} {side} their limits"
     if measure == "expected_missing":
         return _listed(
             value,
@@ -260,7 +260,14 @@ def _describe_family(measure: str, family: str, value, missing: bool, listed) ->
 
 
 _CERT_TEXT = {
-    "certs_active_overseas": ("no active overseas certification", "active overseas certification"),
+    "certs_active_overseas_relevant": (
+        "no active overseas certification relevant to the category",
+        "active overseas certification relevant to the category",
+    ),
+    "certs_active_overseas_other": (
+        "no other active overseas certification",
+        "other active overseas certification (not specific to the category)",
+    ),
     "certs_active_domestic": ("no active domestic certification", "active domestic certification"),
     "certs_withdrawn_suspended": (
         "no withdrawn or suspended certification",
@@ -287,14 +294,14 @@ def reasons_table(
 ) -> pd.DataFrame:
     """``<target>_reason_1`` to ``_3`` for every product: the largest effects, in words.
 
-    Effects are ranked by the size of their contribution (up or down); the exposure offset and
-    effects under 2% are left out, so a product may have fewer than three reasons.
+    Effects are ranked by the size of their contribution (up or down); the exposure features
+    and effects under 2% are left out, so a product may have fewer than three reasons.
     """
     listed = listings(model, portfolio)
     ids = portfolio.products["product_id"].to_numpy(dtype=object)
     out = pd.DataFrame({"product_id": ids})
     for target, ex in explanations.items():
-        names = [s.name for s in ex.specs if s.name != EXPOSURE_FEATURE.name]
+        names = [s.name for s in ex.specs if s.kind != "exposure"]
         contrib = ex.contributions[names].to_numpy()
         values = ex.values[names].astype("object").to_numpy()
         order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :N_REASONS]

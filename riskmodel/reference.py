@@ -31,10 +31,14 @@ __all__ = [
     "DOMESTIC_COUNTRY",
     "DOMESTIC_SCHEMES",
     "OVERSEAS_SCHEMES",
+    "RELEVANT_OVERSEAS_SCHEMES",
     "TEST_KIND_FAMILY",
     "FAMILIES",
     "expected_standards",
     "normalise_standard",
+    "normalise_scheme",
+    "relevant_schemes",
+    "scheme_country",
 ]
 
 #: Each test kind bears mainly on one of the two risks: safety-related kinds (safety,
@@ -237,6 +241,63 @@ OVERSEAS_SCHEMES: dict[str, tuple[tuple[str, str], ...]] = {
     "renewable_energy": (("TUV", "DE"), ("UL", "US"), ("CE", "ES"), ("DNV", "NO")),
     "semiconductor_equipment": (("CE", "DE"), ("UL", "US"), ("SEMI_S2_CERT", "US"), ("CCC", "CN")),
 }
+
+#: Further overseas schemes that test what fails in the field for a category, beyond those its
+#: applicants usually hold (``OVERSEAS_SCHEMES``), e.g. UL 9540 and UL 2580 for batteries and ESS.
+_MORE_RELEVANT: dict[str, tuple[tuple[str, str], ...]] = {
+    "autonomous_vehicle": (("UL_4600", "US"), ("FMVSS", "US")),
+    "urban_air_mobility": (("EASA_SC_VTOL", "DE"),),
+    "drone": (("EASA_C1", "DE"), ("EASA_C3", "DE"), ("FAA_PART135", "US")),
+    "marine_mobility": (("BV", "FR"),),
+    "robotics": (("UL_3300", "US"),),
+    "ai_software": (("ISO_IEC_42001", "GB"),),
+    "digital_healthcare": (("FDA_SAMD", "US"),),
+    "medical_device": (("FDA_PMA", "US"), ("FDA_DE_NOVO", "US"), ("CE_MDR", "DE"), ("MDSAP", "CA")),
+    "regenerative_bio": (("FDA_BLA", "US"), ("EMA_PRIME", "NL")),
+    "battery_ess": (
+        ("UL_9540", "US"),
+        ("UL_9540A", "US"),
+        ("UL_2580", "US"),
+        ("UL_1973", "US"),
+        ("UL_1642", "US"),
+    ),
+    "hydrogen_energy": (("ISO_19880_CERT", "DE"), ("CE", "DE")),
+    "renewable_energy": (("IEC_CB", "CH"), ("MCS", "GB")),
+    "semiconductor_equipment": (("TUV", "DE"),),
+}
+assert set(_MORE_RELEVANT) == set(CATEGORIES)
+
+
+def normalise_scheme(name: str) -> str:
+    """Canonical form of a certification scheme: upper case, every run of spaces, dots, hyphens or
+    other punctuation one underscore (``"fda 510(k)"`` and ``"FDA-510K"`` are ``FDA_510K``)."""
+    text = re.sub(r"[^0-9A-Z]+", "_", str(name).strip().upper().replace("(", "").replace(")", ""))
+    return text.strip("_")
+
+
+#: The overseas schemes whose certification bears on each category's risk (domain knowledge, like
+#: the standards catalogue). An active overseas certificate of another scheme (an FDA 510(k) on a
+#: drone) still counts, but as an *other* overseas certification, a separate feature.
+RELEVANT_OVERSEAS_SCHEMES: dict[str, frozenset[str]] = {
+    cat: frozenset(normalise_scheme(s) for s, _ in OVERSEAS_SCHEMES[cat] + more)
+    for cat, more in _MORE_RELEVANT.items()
+}
+
+
+def scheme_country(category: str, scheme: str) -> str | None:
+    """The usual issuer country of an overseas ``scheme`` relevant to ``category`` (None when the
+    scheme is not relevant to it)."""
+    wanted = normalise_scheme(scheme)
+    for name, country in OVERSEAS_SCHEMES.get(category, ()) + _MORE_RELEVANT.get(category, ()):
+        if normalise_scheme(name) == wanted:
+            return country
+    return None
+
+
+def relevant_schemes(category: str) -> frozenset[str]:
+    """The (normalised) overseas schemes relevant to ``category``; empty for an unknown one."""
+    return RELEVANT_OVERSEAS_SCHEMES.get(category, frozenset())
+
 
 _EDITION = re.compile(r"\s*[:(]\s*\d{4}.*$")  # ":2017", " (2019)", ":2017+AMD1:2020"
 

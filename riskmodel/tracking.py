@@ -127,6 +127,8 @@ def validation_metrics(report: dict) -> dict[str, float]:
     metrics = {f"holdout.{k}": float(v) for k, v in report.get("holdout", {}).items()}
     for target in TARGETS:
         values = report[target]
+        if not values.get("products"):  # nothing was held out
+            continue
         for key in (
             "auc",
             "gini",

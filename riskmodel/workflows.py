@@ -36,7 +36,7 @@ from riskmodel.assessment import Assessment, assess
 from riskmodel.config import TrainConfig
 from riskmodel.contract import TARGETS
 from riskmodel.evaluation import TargetEvaluation, evaluate_scores, validation_report
-from riskmodel.explanations import EXPOSURE_FEATURE, explain, importance, importance_by_group
+from riskmodel.explanations import explain, importance, importance_by_group
 from riskmodel.io import MAX_FILE_MB, write_csv, write_text
 from riskmodel.models import RiskModel
 from riskmodel.models.persistence import save_model
@@ -78,10 +78,19 @@ DEMO_TARGETS = {
 }
 
 
-def generate(out_dir: str | os.PathLike, *, products: int, seed: int) -> Path:
-    """Generate a synthetic portfolio with ``truth.csv`` into ``out_dir``."""
-    portfolio, truth = generate_portfolio(products, seed=seed)
-    write_portfolio(portfolio, truth, out_dir, seed=seed)
+def generate(
+    out_dir: str | os.PathLike,
+    *,
+    products: int,
+    seed: int,
+    world: str = "base",
+    training: bool = False,
+) -> Path:
+    """Generate a synthetic portfolio with ``truth.csv`` into ``out_dir``, in one of the worlds
+    of :mod:`riskmodel.synthetic.worlds` (``training``: a training draw, in which the world's new
+    categories are rarer)."""
+    portfolio, truth = generate_portfolio(products, seed=seed, world=world, training=training)
+    write_portfolio(portfolio, truth, out_dir, seed=seed, world=world, training=training)
     logger.info("generated %d products (seed %d) in %s", products, seed, out_dir)
     return Path(out_dir)
 
@@ -462,9 +471,18 @@ def _waterfall_text(ex, row, target: str, max_steps: int) -> str:
     order = list(contrib.abs().sort_values(ascending=False, kind="stable").index)
     shown, rest = order[:max_steps], order[max_steps:]
     expected = float(row[f"expected_{target}_incidents"])
+    rate = float(np.exp(ex.raw[0]))
+    head = f"{target}: risk {row[f'{target}_risk']:.4f} = 1 - exp(-{rate:.4g})"
+    if abs(rate - expected) > 1e-9 * max(expected, 1.0):  # a recalibrated probability
+        head += (
+            f"; {expected:.4g} expected incidents (incidents come overdispersed or in "
+            "clusters: the risk is recalibrated, the expected incidents price the policy)"
+        )
+    else:
+        head += f", {expected:.4g} expected incidents"
     out = [
-        f"{target}: risk {row[f'{target}_risk']:.4f} = 1 - exp(-{expected:.4g} expected incidents)",
-        f"  {'step':<48} {'value':>14} {'log':>8} {'factor':>7} {'expected':>10}",
+        head,
+        f"  {'step':<48} {'value':>14} {'log':>8} {'factor':>7} {'rate':>10}",
         f"  {'base (typical product, typical exposure)':<48} {'':>14} {ex.base:>8.3f} "
         f"{'':>7} {np.exp(ex.base):>10.4g}",
     ]
@@ -473,7 +491,7 @@ def _waterfall_text(ex, row, target: str, max_steps: int) -> str:
         running += contrib[f]
         value = values[f]
         text = f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
-        label = f"{f} [{groups[f]}]" if f != EXPOSURE_FEATURE.name else "exposure (unit-years)"
+        label = f"{f} [{groups[f]}]"
         out.append(
             f"  {label:<48} {text:>14} {contrib[f]:>+8.3f} {np.exp(contrib[f]):>7.3f} "
             f"{np.exp(running):>10.4g}"
@@ -486,7 +504,7 @@ def _waterfall_text(ex, row, target: str, max_steps: int) -> str:
             f"{np.exp(running):>10.4g}"
         )
     out.append(
-        f"  {'= log expected incidents':<48} {'':>14} {running:>8.3f} {'':>7} "
+        f"  {'= log rate behind the risk':<48} {'':>14} {running:>8.3f} {'':>7} "
         f"{np.exp(running):>10.4g}"
     )
     reasons = [row[f"{target}_reason_{i}"] for i in (1, 2, 3) if row[f"{target}_reason_{i}"]]

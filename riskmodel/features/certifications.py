@@ -1,14 +1,19 @@
 """Certification-history features: overseas and domestic certifications, lapses, withdrawals.
 
 A certification counts as *overseas* when its issuer country is not Korea (the programme's fast
-track rewards certifications such as UL, CE or FDA). Statuses are as of ``coverage_start``.
+track rewards certifications such as UL, CE or FDA). An active overseas certification is *relevant*
+when its scheme tests what fails in the field for the product's category (FDA 510(k) for a medical
+device, UL 9540 for an ESS, IECEx for hydrogen: ``reference.RELEVANT_OVERSEAS_SCHEMES``, copied into
+the fitted transformer so a later edit of the catalogue never changes a trained model) and *other*
+otherwise (an FDA 510(k) on a drone): two features, each of which never raises a risk, so the model
+can learn how much each kind is worth. Statuses are as of ``coverage_start``.
 
 Examples
 --------
 >>> from riskmodel.synthetic import generate_portfolio
 >>> portfolio, _ = generate_portfolio(20, seed=3)
->>> CertificationFeatures().fit_transform(portfolio).columns.tolist()[:2]
-['certs_active_overseas', 'certs_active_domestic']
+>>> CertificationFeatures().fit_transform(portfolio).columns.tolist()[:3]
+['certs_active_overseas_relevant', 'certs_active_overseas_other', 'certs_active_domestic']
 """
 
 from __future__ import annotations
@@ -18,16 +23,32 @@ import pandas as pd
 
 from riskmodel.features.base import PortfolioTransformer, count_per_product
 from riskmodel.features.spec import FeatureSpec
-from riskmodel.reference import DOMESTIC_COUNTRY
+from riskmodel.reference import DOMESTIC_COUNTRY, RELEVANT_OVERSEAS_SCHEMES, normalise_scheme
 
-__all__ = ["CertificationFeatures"]
+__all__ = ["CertificationFeatures", "CERT_CLASSES"]
 
 _DAYS_PER_YEAR = 365.25
+#: What a certification row counts as, in the order of the count features.
+CERT_CLASSES = (
+    "active_overseas_relevant",
+    "active_overseas_other",
+    "active_domestic",
+    "withdrawn_suspended",
+    "expired",
+)
 _SPECS = (
     FeatureSpec(
-        "certs_active_overseas",
+        "certs_active_overseas_relevant",
         "certifications",
-        "number of active certifications from overseas bodies (UL, CE, FDA, ...)",
+        "number of active overseas certifications of schemes relevant to the category (UL 9540 "
+        "for an ESS, FDA 510(k) for a medical device, ...)",
+        monotone={"performance": -1, "safety": -1},
+    ),
+    FeatureSpec(
+        "certs_active_overseas_other",
+        "certifications",
+        "number of other active overseas certifications (schemes that do not bear on the "
+        "category, e.g. an FDA 510(k) on a drone)",
         monotone={"performance": -1, "safety": -1},
     ),
     FeatureSpec(
@@ -68,6 +89,8 @@ class CertificationFeatures(PortfolioTransformer):
 
     Attributes
     ----------
+    relevant_ : dict of str to list of str
+        Per category, the (normalised) overseas schemes relevant to it.
     feature_specs_ : list of FeatureSpec
     """
 
@@ -80,29 +103,45 @@ class CertificationFeatures(PortfolioTransformer):
                 "domestic_country must be an ISO 3166 alpha-2 code such as 'KR', got "
                 f"{self.domestic_country!r}"
             )
+        self.relevant_ = {cat: sorted(s) for cat, s in RELEVANT_OVERSEAS_SCHEMES.items()}
         self.feature_specs_ = list(_SPECS)
+
+    def classify(self, portfolio) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """What each certification row counts as (one of :data:`CERT_CLASSES`, or ``""`` for
+        none), with the rows and their products' positions (:meth:`_child_rows`)."""
+        c, pos = self._child_rows(portfolio, "certifications")
+        status = c["status"].to_numpy(dtype=object)
+        overseas = (
+            c["issuer_country"].str.upper().to_numpy(dtype=object) != self.domestic_country.upper()
+        )
+        category = portfolio.products["category"].astype(str).to_numpy(dtype=object)[pos]
+        raw = c["scheme"].astype(str)
+        names = raw.map({s: normalise_scheme(s) for s in raw.unique()}).to_numpy(dtype=object)
+        pairs = [(cat, s) for cat, schemes in self.relevant_.items() for s in schemes]
+        relevant = pd.MultiIndex.from_arrays([category, names]).isin(pairs)
+        active = status == "active"
+        classes = np.select(
+            [
+                active & overseas & relevant,
+                active & overseas,
+                active,
+                np.isin(status, ("withdrawn", "suspended")),
+                status == "expired",
+            ],
+            list(CERT_CLASSES),
+            default="",
+        )
+        return c, pos, classes
 
     def _transform(self, portfolio) -> pd.DataFrame:
         products = portfolio.products
         n = len(products)
-        c, pos = self._child_rows(portfolio, "certifications")
-        status = c["status"].to_numpy(dtype=object)
-        overseas = c["issuer_country"].str.upper().to_numpy(dtype=object) != self.domestic_country
-        active = status == "active"
-
-        def count(mask) -> np.ndarray:
-            return count_per_product(pos, mask, n)
-
+        c, pos, classes = self.classify(portfolio)
         start = products["coverage_start"].to_numpy()[pos]
         years = (start - c["issued_date"].to_numpy()) / np.timedelta64(1, "D") / _DAYS_PER_YEAR
+        active = c["status"].to_numpy(dtype=object) == "active"
         held = np.zeros(n)
         np.maximum.at(held, pos[active], np.maximum(years[active], 0.0))
-        return pd.DataFrame(
-            {
-                "certs_active_overseas": count(active & overseas),
-                "certs_active_domestic": count(active & ~overseas),
-                "certs_withdrawn_suspended": count(np.isin(status, ("withdrawn", "suspended"))),
-                "certs_expired": count(status == "expired"),
-                "certs_years_certified": held,
-            }
-        )
+        out = {f"certs_{k}": count_per_product(pos, classes == k, n) for k in CERT_CLASSES}
+        out["certs_years_certified"] = held
+        return pd.DataFrame(out)

@@ -165,6 +165,14 @@ class LabTestFeatures(PortfolioTransformer):
                     monotone=_BOTH_DOWN,
                 ),
                 FeatureSpec(
+                    f"tests_{label}_mean_margin",
+                    "tests",
+                    f"average margin to a limit over the most recent measured test of each "
+                    f"{kinds} standard, as a fraction of the limit (a product's quality shows in "
+                    "all its measurements, not only the worst; missing when none)",
+                    monotone=_BOTH_DOWN,
+                ),
+                FeatureSpec(
                     f"tests_{label}_expected_missing",
                     "tests",
                     f"{kinds} standards the category is expected to meet with no passed or "
@@ -227,6 +235,12 @@ class LabTestFeatures(PortfolioTransformer):
             measured = in_fam & latest & ~np.isnan(margin)
             np.minimum.at(low, pos[measured], margin[measured])
             out[f"tests_{label}_min_margin"] = np.where(np.isinf(low), np.nan, low)
+            n_measured = count(measured)
+            total = np.bincount(pos[measured], weights=margin[measured], minlength=n)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[f"tests_{label}_mean_margin"] = np.where(
+                    n_measured > 0, total / n_measured, np.nan
+                )
             out[f"tests_{label}_expected_missing"] = missing[fam]
 
         accredited = t["lab_accredited"].fillna(False).to_numpy(dtype=bool)

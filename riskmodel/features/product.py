@@ -1,14 +1,17 @@
-"""Numeric features read straight from the product row: readiness, company age, public exposure.
+"""Features read straight from the product row: readiness, company age, public exposure, and the
+two measures of exposure, units deployed and months of coverage.
 
-Units and months are not features: they form the exposure (unit-years) the frequency models use as
-an offset, so the expected number of incidents is proportional to them by construction.
+Units and months are ``exposure`` features: the frequency models do not pass them to the trees but
+learn how expected incidents grow with each (a non-decreasing curve of its logarithm,
+:mod:`riskmodel.models.exposure`). Risk need not grow one for one with units: units at one site
+share an operator, a site and a failure mode.
 
 Examples
 --------
 >>> from riskmodel.synthetic import generate_portfolio
 >>> portfolio, _ = generate_portfolio(5, seed=3)
 >>> ProductAttributes().fit_transform(portfolio).columns.tolist()
-['trl', 'company_age_years', 'public_exposure_level']
+['trl', 'company_age_years', 'public_exposure_level', 'units_deployed', 'demo_months']
 """
 
 from __future__ import annotations
@@ -35,11 +38,27 @@ _SPECS = (
         "who can be reached: 0 closed site, 1 restricted public, 2 open public",
         monotone={"safety": 1},
     ),
+    FeatureSpec(
+        "units_deployed",
+        "exposure",
+        "units in the demonstration; expected incidents grow with them along a learned "
+        "non-decreasing curve (the data set its elasticity)",
+        monotone={"performance": 1, "safety": 1},
+        kind="exposure",
+    ),
+    FeatureSpec(
+        "demo_months",
+        "exposure",
+        "months of coverage; expected incidents grow with them along a learned non-decreasing "
+        "curve (the data set its elasticity)",
+        monotone={"performance": 1, "safety": 1},
+        kind="exposure",
+    ),
 )
 
 
 class ProductAttributes(PortfolioTransformer):
-    """TRL, company age and the ordinal level of public exposure.
+    """TRL, company age, the ordinal level of public exposure, units and months.
 
     Attributes
     ----------
@@ -60,5 +79,7 @@ class ProductAttributes(PortfolioTransformer):
                 .map(level)
                 .astype("float64")
                 .to_numpy(),
+                "units_deployed": p["units_deployed"].astype("float64").to_numpy(),
+                "demo_months": p["demo_months"].astype("float64").to_numpy(),
             }
         )

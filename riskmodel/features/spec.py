@@ -37,15 +37,17 @@ class FeatureSpec:
     monotone : dict of str to {-1, 0, 1}
         Known direction of the feature's effect on each target: +1 never lowers the risk when the
         feature grows, -1 never raises it, 0 (or absent) unconstrained.
-    kind : {"numeric", "categorical"}
-        How the model treats the feature.
+    kind : {"numeric", "categorical", "exposure"}
+        How the model treats the feature: ``exposure`` features (units, months) enter through a
+        learned non-decreasing curve of their logarithm instead of the trees
+        (:mod:`riskmodel.models.exposure`), so they must be monotone +1 for every target.
     """
 
     name: str
     input_group: str
     definition: str
     monotone: dict[str, int] = field(default_factory=dict)
-    kind: Literal["numeric", "categorical"] = "numeric"
+    kind: Literal["numeric", "categorical", "exposure"] = "numeric"
 
     def __post_init__(self):
         if self.input_group not in INPUT_GROUPS:
@@ -59,8 +61,18 @@ class FeatureSpec:
                     f"feature {self.name!r}: monotone must map {TARGETS} to -1, 0 or "
                     f"1, got {target!r}: {direction!r}"
                 )
+        if self.kind not in ("numeric", "categorical", "exposure"):
+            raise ValueError(
+                f"feature {self.name!r}: kind must be 'numeric', 'categorical' or 'exposure', "
+                f"got {self.kind!r}"
+            )
         if self.kind == "categorical" and any(self.monotone.values()):
             raise ValueError(f"feature {self.name!r}: a categorical feature cannot be monotone")
+        if self.kind == "exposure" and any(self.constraint(t) != 1 for t in TARGETS):
+            raise ValueError(
+                f"feature {self.name!r}: an exposure feature never lowers a risk, so it must be "
+                f"monotone +1 for {TARGETS}, got {self.monotone}"
+            )
 
     def constraint(self, target: str) -> int:
         """The monotone constraint of this feature for ``target`` (-1, 0 or +1)."""

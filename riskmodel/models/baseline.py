@@ -5,8 +5,9 @@ in the model folder, so the audit report can compare all three on any data with 
 
 - *homogeneous*: one rate per unit-year for every product (total incidents / total exposure);
 - *GLM*: scikit-learn's ``PoissonRegressor`` on the same features (categories one-hot encoded,
-  numbers standardised with a missing-value indicator), fitted to the rate with exposure as weight,
-  which is the Poisson GLM with a log-exposure offset.
+  numbers standardised with a missing-value indicator, the ``log_features`` such as units and
+  months on the log scale, so the GLM estimates a power law in them), fitted to the rate with
+  exposure as weight, which is the Poisson GLM with a log-exposure offset.
 
 Examples
 --------
@@ -34,6 +35,8 @@ class PoissonGLMBaseline:
     ----------
     alpha : float, default 1e-4
         L2 penalty (keeps rare one-hot levels finite).
+    log_features : sequence of str, default ()
+        Numeric columns (> 0) that enter on the log scale.
 
     Attributes
     ----------
@@ -46,10 +49,12 @@ class PoissonGLMBaseline:
         Total count over total exposure: the homogeneous baseline.
     """
 
-    def __init__(self, alpha: float = 1e-4):
+    def __init__(self, alpha: float = 1e-4, log_features=()):
         self.alpha = alpha
+        self.log_features = tuple(log_features)
 
-    def _design(self, X: pd.DataFrame, fitting: bool) -> np.ndarray:
+    def design(self, X: pd.DataFrame, fitting: bool) -> np.ndarray:
+        """The design matrix of ``X`` (``fitting``: learn the standardisation and levels first)."""
         if fitting:
             self.design_ = {"numeric": {}, "categorical": {}}
             for col in X.columns:
@@ -57,7 +62,7 @@ class PoissonGLMBaseline:
                     levels = sorted(map(str, pd.Series(X[col]).dropna().unique()))
                     self.design_["categorical"][str(col)] = levels[1:]  # first level = reference
                 else:
-                    x = X[col].astype(float)
+                    x = self._numeric(X, col)
                     mean = float(x.mean()) if x.notna().any() else 0.0
                     scale = float(x.std()) if x.notna().sum() > 1 and x.std() > 0 else 1.0
                     self.design_["numeric"][str(col)] = {
@@ -67,7 +72,7 @@ class PoissonGLMBaseline:
                     }
         columns = []
         for col, spec in self.design_["numeric"].items():
-            x = X[col].astype(float)
+            x = self._numeric(X, col)
             columns.append(((x - spec["mean"]) / spec["scale"]).fillna(0.0).to_numpy())
             if spec["missing"]:
                 columns.append(x.isna().to_numpy(dtype=float))
@@ -75,6 +80,10 @@ class PoissonGLMBaseline:
             values = X[col].astype(object).astype(str).to_numpy()
             columns += [(values == level).astype(float) for level in levels]
         return np.column_stack(columns) if columns else np.zeros((len(X), 0))
+
+    def _numeric(self, X: pd.DataFrame, col) -> pd.Series:
+        x = X[col].astype(float)
+        return np.log(x) if col in self.log_features else x
 
     def fit(self, X: pd.DataFrame, y, *, exposure) -> PoissonGLMBaseline:
         """Fit on features ``X``, counts ``y`` and ``exposure`` (> 0)."""
@@ -85,7 +94,7 @@ class PoissonGLMBaseline:
         if np.any(exposure <= 0):
             raise ValueError("exposure must be > 0")
         self.homogeneous_rate_ = float(y.sum() / exposure.sum())
-        design = self._design(X, fitting=True)
+        design = self.design(X, fitting=True)
         glm = PoissonRegressor(alpha=self.alpha, max_iter=1000, solver="newton-cholesky")
         glm.fit(design, y / exposure, sample_weight=exposure)
         self.coef_ = glm.coef_
@@ -94,7 +103,7 @@ class PoissonGLMBaseline:
 
     def predict(self, X: pd.DataFrame, *, exposure) -> np.ndarray:
         """Expected counts for ``exposure``."""
-        eta = self.intercept_ + self._design(X, fitting=False) @ self.coef_
+        eta = self.intercept_ + self.design(X, fitting=False) @ self.coef_
         return np.asarray(exposure, dtype=float) * np.exp(eta)
 
     def predict_homogeneous(self, exposure) -> np.ndarray:
@@ -104,6 +113,7 @@ class PoissonGLMBaseline:
     def to_state(self) -> dict:
         return {
             "alpha": self.alpha,
+            "log_features": list(self.log_features),
             "design": self.design_,
             "coef": [float(c) for c in self.coef_],
             "intercept": self.intercept_,
@@ -112,7 +122,7 @@ class PoissonGLMBaseline:
 
     @classmethod
     def from_state(cls, state: dict) -> PoissonGLMBaseline:
-        model = cls(alpha=state["alpha"])
+        model = cls(alpha=state["alpha"], log_features=state.get("log_features", ()))
         model.design_ = state["design"]
         model.coef_ = np.asarray(state["coef"], dtype=float)
         model.intercept_ = state["intercept"]

@@ -53,7 +53,9 @@ from riskmodel.validation import ValidationResult
 
 __all__ = ["save_model", "load_model", "ModelIntegrityError", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 3  # 2: severity and uncertainty; 3: baselines and reference distribution
+# 2: severity and uncertainty; 3: baselines and reference distribution; 4: learned exposure
+# curves, probability calibration, relevant and other overseas certifications
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 
 
@@ -143,7 +145,8 @@ def read_manifest(folder: str | os.PathLike) -> dict:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelIntegrityError(
             f"{path}: model format {manifest.get('format_version')!r} is not "
-            f"supported by this riskmodel (expects {FORMAT_VERSION})"
+            f"supported by this riskmodel (expects {FORMAT_VERSION}); retrain the model with "
+            "this version"
         )
     problems = []
     for name, digest in manifest.get("files", {}).items():

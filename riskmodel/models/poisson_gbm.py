@@ -3,13 +3,21 @@
 This is riskmodel's modelling core. It knows nothing about products: give it a feature table, claim
 counts and exposures, and it estimates the expected number of claims per unit of exposure,
 
-    E[count] = exposure * exp(intercept_ + F(x)),
+    E[count] = exposure * exp(intercept_ + sum_j g_j(x_j) + F(x)),
 
 where ``F`` is a sum of trees fitted with LightGBM's Poisson objective and ``log(exposure)`` enters
-as a fixed offset. Monotone constraints fix the direction of a feature's effect where it is known.
-Early stopping picks the number of trees on a validation split; the final model is then refitted on
-all rows with that number of trees (``refit_full``). Training is deterministic for a given
-``random_state`` and ``n_jobs``.
+as a fixed offset. Columns named in ``exposure_features`` (units, months, miles) are kept out of the
+trees: each enters through a learned non-decreasing curve ``g_j`` of its logarithm
+(:mod:`riskmodel.models.exposure`), so the data decide how claims grow with them and more exposure
+never lowers the expected count. Curves and trees are fitted by backfitting: curves from a Poisson
+GLM on the features (:meth:`start_curves`), trees given the curves, curves given the trees, the
+final trees, and the curves once more (``exposure_backfit=False`` keeps the starting curves).
+Monotone constraints fix the direction of a feature's effect where it is known. The probability of
+at least one claim is ``1 - exp(-expected count)`` unless the rows held out for early stopping show
+that counts are not Poisson (overdispersed or clustered): then it is recalibrated
+(:mod:`riskmodel.models.calibration`). Early stopping picks the number of trees on a validation
+split; the final model is then refitted on all rows with that number of trees (``refit_full``).
+Training is deterministic for a given ``random_state`` and ``n_jobs``.
 
 It works on any claim-frequency table, e.g. freMTPL2 (see ``scripts/bench_fremtpl2.py``).
 
@@ -30,6 +38,7 @@ True
 from __future__ import annotations
 
 import json
+import logging
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 
@@ -41,9 +50,15 @@ from sklearn.metrics import d2_tweedie_score
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from riskmodel.models.baseline import PoissonGLMBaseline
+from riskmodel.models.calibration import POISSON, ProbabilityCalibration, fit_calibration
+from riskmodel.models.exposure import DEFAULT_SEGMENTS, ExposureCurve, fit_curves, make_knots
+
 __all__ = ["PoissonGBMRegressor"]
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: exposure curves
+
+logger = logging.getLogger(__name__)
 
 
 def _check_number(
@@ -116,6 +131,17 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         Seed for the validation split and LightGBM.
     n_jobs : int, default=2
         Threads LightGBM uses (for training and prediction).
+    exposure_features : sequence of str, default=()
+        Columns of X (numbers > 0) that measure exposure; each enters through a learned
+        non-decreasing curve of its logarithm instead of the trees.
+    exposure_segments : int, default=4
+        Segments of each exposure curve (fewer when the column has fewer distinct values).
+    exposure_backfit : bool, default=True
+        Re-estimate the exposure curves given the trees (after early stopping and after the final
+        trees); False keeps the starting curves (``start_curves`` or those given to ``fit``).
+    calibrate_probability : bool, default=True
+        Recalibrate the probability of at least one claim on the rows held out for early stopping
+        when they reject the Poisson probability (needs the internal validation split).
 
     Attributes
     ----------
@@ -127,6 +153,12 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         Column names seen in fit (only when X was a DataFrame).
     columns_ : list of str
         Column names used internally (``x0``, ``x1``, ... for arrays).
+    tree_columns_ : list of str
+        The columns the trees use (``columns_`` without the exposure features).
+    exposure_curves_ : dict of str to ExposureCurve
+        The learned curve of each exposure feature.
+    calibration_ : ProbabilityCalibration
+        How the probability of at least one claim follows from the expected count.
     categories_ : dict of str to list
         Categories of each categorical column seen in fit.
     best_iteration_ : int
@@ -140,6 +172,8 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
     validation_prediction_ : ndarray of float
         Expected counts of those rows from the model before the refit: out-of-sample predictions
         for evaluating the configuration. Not saved by :meth:`to_state`.
+    validation_risk_ : ndarray of float
+        Their probabilities of at least one claim (calibrated). Not saved.
     """
 
     def __init__(
@@ -162,6 +196,10 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         min_data_per_group: int = 50,
         random_state: int = 0,
         n_jobs: int = 2,
+        exposure_features: Sequence[str] = (),
+        exposure_segments: int = DEFAULT_SEGMENTS,
+        exposure_backfit: bool = True,
+        calibrate_probability: bool = True,
     ):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
@@ -180,6 +218,10 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         self.min_data_per_group = min_data_per_group
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.exposure_features = exposure_features
+        self.exposure_segments = exposure_segments
+        self.exposure_backfit = exposure_backfit
+        self.calibrate_probability = calibrate_probability
 
     # ------------------------------------------------------------------------------ checks
     def _check_params(self) -> None:
@@ -205,6 +247,17 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         _check_number("min_data_per_group", self.min_data_per_group, low=1, integer=True)
         _check_number("random_state", self.random_state, low=0, integer=True)
         _check_number("n_jobs", self.n_jobs, low=1, integer=True)
+        _check_number("exposure_segments", self.exposure_segments, low=1, integer=True)
+        features = self.exposure_features
+        if isinstance(features, str) or not all(isinstance(f, str) for f in features):
+            raise ValueError(
+                f"exposure_features must be a sequence of column names, got {features!r}"
+            )
+        for name in ("exposure_backfit", "calibrate_probability"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if len(set(features)) != len(features):
+            raise ValueError(f"exposure_features names a column twice: {list(features)}")
         if self.monotone_method not in ("basic", "intermediate", "advanced"):
             raise ValueError(
                 "monotone_method must be 'basic', 'intermediate' or 'advanced', got "
@@ -222,7 +275,7 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
             frame = X
             if not all(isinstance(c, str) for c in frame.columns):
                 frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
-            if frame.shape[0] == 0 or frame.shape[1] == 0:
+            if (fitting and frame.shape[0] == 0) or frame.shape[1] == 0:
                 raise ValueError(
                     f"X is empty (shape {frame.shape}): need at least one row and one column"
                 )
@@ -294,24 +347,62 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         }
 
     def _monotone_list(self, columns: list[str]) -> list[int]:
+        """One constraint per tree column; an exposure feature may be named with +1 (its curve
+        is non-decreasing by construction) and nothing else."""
         spec = self.monotone_constraints
+        exposure = set(self.exposure_features)
         if spec is None:
             return [0] * len(columns)
         if isinstance(spec, Mapping):
-            unknown = [k for k in spec if k not in columns]
+            unknown = [k for k in spec if k not in columns and k not in exposure]
             if unknown:
                 raise ValueError(f"monotone_constraints names columns not in X: {unknown}")
+            wrong = {k: v for k, v in spec.items() if k in exposure and int(v) != 1}
+            if wrong:
+                raise ValueError(
+                    "exposure features are non-decreasing by construction; monotone_constraints "
+                    f"may give them only +1, got {wrong}"
+                )
             values = [int(spec.get(c, 0)) for c in columns]
         else:
             values = [int(v) for v in spec]
             if len(values) != len(columns):
                 raise ValueError(
-                    f"monotone_constraints has {len(values)} entries but X has "
+                    f"monotone_constraints has {len(values)} entries but the trees use "
                     f"{len(columns)} columns"
                 )
         if any(v not in (-1, 0, 1) for v in values):
             raise ValueError(f"monotone_constraints values must be -1, 0 or 1, got {values}")
         return values
+
+    def _exposure_values(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Each exposure feature as floats, refusing anything but finite numbers > 0."""
+        out = {}
+        for col in self.exposure_features:
+            if col not in frame.columns:
+                raise ValueError(
+                    f"exposure feature {col!r} is not a column of X "
+                    f"(columns: {list(frame.columns)})"
+                )
+            if not pd.api.types.is_numeric_dtype(frame[col]):
+                raise ValueError(
+                    f"exposure feature {col!r} must be numeric, got {frame[col].dtype}"
+                )
+            x = frame[col].to_numpy(dtype="float64", na_value=np.nan)
+            bad = ~np.isfinite(x) | (x <= 0)
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"exposure feature {col!r} must be finite and > 0; "
+                    f"row {row} has {float(x[row])}"
+                )
+            out[col] = x
+        return out
+
+    @staticmethod
+    def _curve_offset(values: dict[str, np.ndarray], curves, rows=slice(None)):
+        """Sum of the exposure curves per row (0 without exposure features)."""
+        return sum((curve(values[col][rows]) for col, curve in curves.items()), 0.0)
 
     # ------------------------------------------------------------------------------- fit
     def fit(
@@ -324,6 +415,7 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         groups=None,
         eval_set=None,
         callbacks: Sequence[Callable] | None = None,
+        exposure_curves: Mapping[str, ExposureCurve] | None = None,
     ) -> PoissonGBMRegressor:
         """Fit the model.
 
@@ -334,7 +426,7 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         y : array of shape (n,)
             Claim counts (non-negative; fractional values are allowed).
         exposure : array of shape (n,), optional
-            Exposure of each row (> 0), e.g. policy-years; default 1.
+            Exposure of each row (> 0) with elasticity 1, e.g. policy-years; default 1.
         sample_weight : array of shape (n,), optional
             Row weights (>= 0).
         groups : array of shape (n,), optional
@@ -343,6 +435,9 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
             Validation data for early stopping, instead of an internal split.
         callbacks : list of callable, optional
             LightGBM callbacks (e.g. progress reporting).
+        exposure_curves : mapping of str to ExposureCurve, optional
+            Starting curves of the exposure features (e.g. a fitted model's, for refits of it);
+            by default they start from a Poisson GLM on all features.
         """
         self._check_params()
         if y is None:
@@ -369,87 +464,212 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"exposure must be finite and > 0; row {bad} has {exposure[bad]!r}")
         if not np.all(np.isfinite(weight)) or np.any(weight < 0) or weight.sum() <= 0:
             raise ValueError("sample_weight must be finite, >= 0 and not all zero")
+        if float(np.sum(weight * y)) <= 0:
+            raise ValueError(
+                "the training rows have no claims at all: a frequency model needs at least one"
+            )
+        values = self._exposure_values(frame)
 
         self.columns_ = [str(c) for c in frame.columns]
+        self.tree_columns_ = [c for c in self.columns_ if c not in values]
+        if not self.tree_columns_:
+            raise ValueError(
+                "X needs at least one column besides the exposure features "
+                f"{list(self.exposure_features)} for the trees"
+            )
+        trees_in = frame[self.tree_columns_]
         self.categories_ = {
-            c: frame[c].cat.categories.tolist()
-            for c in frame.columns
-            if isinstance(frame[c].dtype, pd.CategoricalDtype)
+            c: trees_in[c].cat.categories.tolist()
+            for c in trees_in.columns
+            if isinstance(trees_in[c].dtype, pd.CategoricalDtype)
         }
         cat_cols = list(self.categories_)
-        params = self._lgb_params(self._monotone_list(list(frame.columns)))
+        params = self._lgb_params(self._monotone_list(self.tree_columns_))
+        log_exposure = np.log(exposure)
+        curves = self._initial_curves(values, trees_in, y, log_exposure, weight, exposure_curves)
 
         train_idx, valid_idx, valid = np.arange(n), np.zeros(0, dtype=int), None
         if self.early_stopping_rounds is not None:
             if eval_set is not None:
                 Xv, yv, ev = eval_set
                 fv = self._as_frame(Xv, fitting=True)
+                v_values = self._exposure_values(fv)
                 valid = (
-                    fv,
+                    fv[self.tree_columns_],
                     _as_1d("y_val", yv, len(fv)),
-                    _as_1d("exposure_val", ev, len(fv), default=1.0),
+                    np.log(_as_1d("exposure_val", ev, len(fv), default=1.0))
+                    + self._curve_offset(v_values, curves),
                     np.ones(len(fv)),
                 )
-            else:
-                splitter = (GroupShuffleSplit if groups is not None else ShuffleSplit)(
-                    n_splits=1, test_size=self.validation_fraction, random_state=self.random_state
-                )
-                train_idx, valid_idx = next(splitter.split(np.zeros(n), groups=groups))
-                train_idx, valid_idx = np.sort(train_idx), np.sort(valid_idx)
+            elif (split := self._validation_split(n, groups, y, weight)) is not None:
+                train_idx, valid_idx = split
                 valid = (
-                    frame.iloc[valid_idx],
+                    trees_in.iloc[valid_idx],
                     y[valid_idx],
-                    exposure[valid_idx],
+                    log_exposure[valid_idx] + self._curve_offset(values, curves, valid_idx),
                     weight[valid_idx],
                 )
+        # without a validation split with claims on both sides the number of trees cannot be
+        # chosen: one tree only, so the model is in effect its intercept and exposure curves
+        rounds = self.max_iter if valid is not None or self.early_stopping_rounds is None else 1
 
+        offset = log_exposure + self._curve_offset(values, curves)
         booster, intercept, evals = self._train(
-            frame.iloc[train_idx],
+            trees_in.iloc[train_idx],
             y[train_idx],
-            exposure[train_idx],
+            offset[train_idx],
             weight[train_idx],
             params,
             cat_cols,
-            self.max_iter,
+            rounds,
             valid,
             callbacks,
         )
-        self.best_iteration_ = booster.best_iteration if valid is not None else self.max_iter
+        self.best_iteration_ = booster.best_iteration if valid is not None else rounds
         self.best_iteration_ = max(1, int(self.best_iteration_ or booster.current_iteration()))
         self.validation_deviance_ = [float(v) for v in evals.get("valid", {}).get("poisson", [])]
         self.validation_index_ = valid_idx
         self.validation_prediction_ = np.zeros(0)
         if len(valid_idx):  # out-of-sample predictions of the held-out rows, before any refit
-            fv, _, ev, _ = valid
+            fv, _, off_v, _ = valid
             trees = booster.predict(
                 fv, raw_score=True, num_iteration=self.best_iteration_, num_threads=self.n_jobs
             )
-            self.validation_prediction_ = np.exp(intercept + np.log(ev) + trees)
+            self.validation_prediction_ = np.exp(intercept + off_v + trees)
         if valid is not None and eval_set is None and self.refit_full:
+            if values and self.exposure_backfit:  # the curves given the early-stopped trees
+                curves, intercept = self._refit_curves(
+                    curves, values, booster, trees_in, y, log_exposure, weight, intercept
+                )
+                offset = log_exposure + self._curve_offset(values, curves)
             booster, intercept, _ = self._train(
-                frame, y, exposure, weight, params, cat_cols, self.best_iteration_, None, callbacks
+                trees_in, y, offset, weight, params, cat_cols, self.best_iteration_, None, callbacks
             )
         elif valid is not None:
             booster = lgb.Booster(
                 model_str=booster.model_to_string(num_iteration=self.best_iteration_)
             )
+        if values and self.exposure_backfit:  # the curves once more, given the final trees
+            rows = train_idx if (valid is not None and not self.refit_full) else slice(None)
+            curves, intercept = self._refit_curves(
+                curves,
+                {k: v[rows] for k, v in values.items()},
+                booster,
+                trees_in.iloc[rows] if isinstance(rows, np.ndarray) else trees_in,
+                y[rows],
+                log_exposure[rows],
+                weight[rows],
+                intercept,
+            )
         self.booster_ = booster
         self.intercept_ = intercept
+        self.exposure_curves_ = curves
         self.n_iter_ = int(booster.num_trees())
+        self._calibrate(values, y, weight, groups)
         return self
 
-    def _train(self, frame, y, exposure, weight, params, cat_cols, rounds, valid, callbacks):
-        claims = float(np.sum(weight * y))
-        if claims <= 0:
-            raise ValueError(
-                "the training rows have no claims at all: a frequency model needs at least one"
+    def _calibrate(self, values, y, weight, groups) -> None:
+        """The probability of at least one claim, from the out-of-sample predictions of the rows
+        held out for early stopping, split as the final model splits ``log mu`` (trees' part and
+        final curves)."""
+        self.calibration_ = POISSON
+        self.validation_risk_ = -np.expm1(-self.validation_prediction_)
+        rows = self.validation_index_
+        if not len(rows) or not self.calibrate_probability:
+            return
+        v_values = {c: x[rows] for c, x in values.items()}
+        v_curves = {c: (v_values[c], k) for c, k in self.exposure_curves_.items()}
+        trees = np.log(self.validation_prediction_) - self._curve_offset(
+            v_values, self.exposure_curves_
+        )
+        calibration = fit_calibration(
+            trees,
+            v_curves,
+            y[rows] > 0,
+            weight[rows],
+            None if groups is None else np.asarray(groups)[rows],
+        )
+        self.calibration_ = calibration.with_references(values, weight)
+        self.validation_risk_ = self.calibration_.risk(trees, v_values, self.exposure_curves_)
+
+    def _validation_split(self, n, groups, y, weight) -> tuple[np.ndarray, np.ndarray] | None:
+        """Rows for fitting and for early stopping, keeping each group together (rows apart when
+        there is a single group); None when either side would have no claims."""
+        grouped = groups is not None and len(np.unique(np.asarray(groups))) > 1
+        if groups is not None and not grouped:
+            logger.info("a single group: the validation split is by rows")
+        splitter = (GroupShuffleSplit if grouped else ShuffleSplit)(
+            n_splits=1, test_size=self.validation_fraction, random_state=self.random_state
+        )
+        train_idx, valid_idx = next(splitter.split(np.zeros(n), groups=groups if grouped else None))
+        train_idx, valid_idx = np.sort(train_idx), np.sort(valid_idx)
+        claims = [float(weight[idx] @ y[idx]) for idx in (train_idx, valid_idx)]
+        if min(claims) <= 0 or not len(valid_idx):
+            logger.warning(
+                "too few claims for a validation split (%g to fit, %g to validate): no early "
+                "stopping; one tree",
+                *claims,
             )
-        intercept = float(np.log(claims / np.sum(weight * exposure)))
+            return None
+        return train_idx, valid_idx
+
+    def _initial_curves(self, values, trees_in, y, log_exposure, weight, given):
+        """Starting curves: ``given`` ones, or :meth:`start_curves`' GLM on these rows."""
+        if not values:
+            return {}
+        if given is not None:
+            missing = [c for c in values if c not in given]
+            if missing:
+                raise ValueError(f"exposure_curves lacks a curve for {missing}")
+            return {c: given[c] for c in values}
+        return self._glm_curves(values, trees_in, y, log_exposure, weight)
+
+    def _glm_curves(self, values, others, y, log_exposure, weight) -> dict[str, ExposureCurve]:
+        knots = {col: make_knots(x, weight, self.exposure_segments) for col, x in values.items()}
+        design = PoissonGLMBaseline().design(others, fitting=True) if others.shape[1] else None
+        curves, _, _ = fit_curves(
+            values, y, offset=log_exposure, weight=weight, design=design, knots=knots
+        )
+        return curves
+
+    def start_curves(self, X, y, *, exposure=None, sample_weight=None) -> dict[str, ExposureCurve]:
+        """The curves ``fit`` starts from: a Poisson GLM of the exposure curves and all other
+        columns of ``X`` (categories one-hot, numbers standardised). Pass them to ``fit`` as
+        ``exposure_curves`` when the trees are to see other values than the GLM should, e.g.
+        categories hidden at random to learn a fallback, which would bias the curves."""
+        self._check_params()
+        frame = self._as_frame(X, fitting=True)
+        values = self._exposure_values(frame)
+        n = len(frame)
+        y = _as_1d("y", np.asarray(y, dtype="float64"), n)
+        log_exposure = np.log(_as_1d("exposure", exposure, n, default=1.0))
+        weight = _as_1d("sample_weight", sample_weight, n, default=1.0)
+        others = frame[[c for c in frame.columns if c not in values]]
+        return self._glm_curves(values, others, y, log_exposure, weight) if values else {}
+
+    def _refit_curves(self, curves, values, booster, trees_in, y, log_exposure, weight, intercept):
+        """The curves (and the intercept) that fit best given the trees of ``booster``."""
+        trees = booster.predict(trees_in, raw_score=True, num_threads=self.n_jobs)
+        refit, constant, _ = fit_curves(
+            values,
+            y,
+            offset=log_exposure + intercept + trees,
+            weight=weight,
+            knots={c: curve.knots for c, curve in curves.items()},
+        )
+        return refit, intercept + constant
+
+    def _train(self, frame, y, offset, weight, params, cat_cols, rounds, valid, callbacks):
+        """Boost ``rounds`` trees on the log-scale ``offset`` (exposure and curves); the
+        intercept is the log of claims over expected claims at the offset alone (``fit`` has made
+        sure the rows have claims)."""
+        claims = float(np.sum(weight * y))
+        intercept = float(np.log(claims / np.sum(weight * np.exp(offset))))
         train = lgb.Dataset(
             frame,
             label=y,
             weight=weight,
-            init_score=intercept + np.log(exposure),
+            init_score=intercept + offset,
             categorical_feature=cat_cols or "auto",
             free_raw_data=True,
             params={"max_bin": params["max_bin"], "verbosity": -1},
@@ -458,13 +678,13 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         cbs = list(callbacks or [])
         valid_sets, names = [], []
         if valid is not None:
-            fv, yv, ev, wv = valid
+            fv, yv, off_v, wv = valid
             valid_sets = [
                 lgb.Dataset(
                     fv,
                     label=yv,
                     weight=wv,
-                    init_score=intercept + np.log(ev),
+                    init_score=intercept + off_v,
                     reference=train,
                     categorical_feature=cat_cols or "auto",
                 )
@@ -486,28 +706,77 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
 
     # --------------------------------------------------------------------------- predict
     def predict_raw(self, X, *, exposure=None, n_jobs: int | None = None) -> np.ndarray:
-        """Log of the expected count: ``intercept_ + log(exposure) + F(x)``.
+        """Log of the expected count: ``intercept_ + log(exposure) + sum_j g_j(x_j) + F(x)``.
 
         ``n_jobs`` overrides the thread count for this call (1 suits single requests).
         """
+        trees, values = self._components(X, exposure, n_jobs)
+        return trees + self._curve_offset(values, self.exposure_curves_)
+
+    def _components(self, X, exposure, n_jobs) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The trees' part of ``log mu`` (intercept, offset and trees) and the exposure values."""
+        frame, log_exposure = self._predict_inputs(X, exposure)
+        values = self._exposure_values(frame)
+        if len(frame) == 0:
+            return np.zeros(0), values
+        threads = self.n_jobs if n_jobs is None else n_jobs
+        trees = self.booster_.predict(
+            frame[self.tree_columns_], raw_score=True, num_threads=threads
+        )
+        return self.intercept_ + log_exposure + trees, values
+
+    def _predict_inputs(self, X, exposure) -> tuple[pd.DataFrame, np.ndarray]:
         check_is_fitted(self, "booster_")
         frame = self._as_frame(X, fitting=False)
         exposure = _as_1d("exposure", exposure, len(frame), default=1.0)
         if not np.all(np.isfinite(exposure)) or np.any(exposure <= 0):
             raise ValueError("exposure must be finite and > 0")
-        if len(frame) == 0:
-            return np.zeros(0)
+        return frame, np.log(exposure)
+
+    def predict_contributions(
+        self, X, *, exposure=None, n_jobs: int | None = None, calibrated: bool = False
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """Exact additive contributions to :meth:`predict_raw`, one column per column of X.
+
+        Tree features get LightGBM's TreeSHAP values (``pred_contrib``); an exposure feature gets
+        ``g_j(x) - reference_j``, its curve against the training rows' mean. Returns the
+        contributions and the base value of each row, ``intercept_ + log(exposure) + TreeSHAP's
+        expected value + sum_j reference_j``, so that ``base + contributions.sum(axis=1)`` equals
+        :meth:`predict_raw`. With ``calibrated``, everything is on the scale of the probability,
+        ``log(-log(1 - probability))``: tree contributions times the calibration's trees slope,
+        each exposure feature's from the probability's own curve, the base with the
+        calibration's constant, all rescaled through the frailty when there is one
+        (:meth:`~riskmodel.models.calibration.ProbabilityCalibration.rescale`).
+        """
+        frame, log_exposure = self._predict_inputs(X, exposure)
         threads = self.n_jobs if n_jobs is None else n_jobs
-        trees = self.booster_.predict(frame, raw_score=True, num_threads=threads)
-        return self.intercept_ + np.log(exposure) + trees
+        trees = frame[self.tree_columns_]
+        if len(frame):
+            contrib = self.booster_.predict(trees, pred_contrib=True, num_threads=threads)
+        else:
+            contrib = np.zeros((0, len(self.tree_columns_) + 1))
+        cal = self.calibration_ if calibrated else POISSON
+        slope = cal.trees_slope if cal.own_curves else 1.0
+        out = pd.DataFrame(slope * contrib[:, :-1], columns=self.tree_columns_, index=frame.index)
+        base = cal.trees_part(self.intercept_ + log_exposure + contrib[:, -1])
+        values = self._exposure_values(frame)
+        for col, curve in cal.exposure_curves(self.exposure_curves_).items():
+            out[col] = curve(values[col]) - curve.reference
+            base = base + curve.reference
+        out = out[self.columns_]
+        rescaled, base = cal.rescale(out.to_numpy(), np.asarray(base, dtype=float))
+        out = pd.DataFrame(rescaled, columns=out.columns, index=out.index)
+        return out, base
 
     def predict(self, X, *, exposure=None, n_jobs: int | None = None) -> np.ndarray:
         """Expected number of claims for the given exposure (default 1: the rate)."""
         return np.exp(self.predict_raw(X, exposure=exposure, n_jobs=n_jobs))
 
     def predict_probability(self, X, *, exposure=None, n_jobs: int | None = None) -> np.ndarray:
-        """Probability of at least one claim, ``1 - exp(-expected count)``."""
-        return -np.expm1(-self.predict(X, exposure=exposure, n_jobs=n_jobs))
+        """Probability of at least one claim: ``1 - exp(-expected count)``, recalibrated when
+        counts were found not to be Poisson (:attr:`calibration_`)."""
+        trees, values = self._components(X, exposure, n_jobs)
+        return self.calibration_.risk(trees, values, self.exposure_curves_)
 
     def score(self, X, y, sample_weight=None, *, exposure=None) -> float:
         """D^2: the share of Poisson deviance explained, relative to the mean of ``y``."""
@@ -539,6 +808,9 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
             "best_iteration_": self.best_iteration_,
             "n_iter_": self.n_iter_,
             "validation_deviance_": self.validation_deviance_,
+            "tree_columns_": self.tree_columns_,
+            "exposure_curves_": {c: k.to_state() for c, k in self.exposure_curves_.items()},
+            "calibration_": self.calibration_.to_state(),
         }
         json.dumps(meta)  # fail here, not later, if something is not serialisable
         return meta, self.booster_.model_to_string()
@@ -546,7 +818,7 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
     @classmethod
     def from_state(cls, meta: dict, model_text: str) -> PoissonGBMRegressor:
         """Rebuild a fitted model from :meth:`to_state` output."""
-        if meta.get("version") != STATE_VERSION:
+        if meta.get("version") not in (1, STATE_VERSION):
             raise ValueError(
                 f"model state version {meta.get('version')!r} is not supported "
                 f"(expected {STATE_VERSION})"
@@ -562,4 +834,13 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         est.best_iteration_ = int(meta["best_iteration_"])
         est.n_iter_ = int(meta["n_iter_"])
         est.validation_deviance_ = list(meta["validation_deviance_"])
+        # version 1 had no exposure curves: every column went to the trees
+        est.tree_columns_ = list(meta.get("tree_columns_", est.columns_))
+        est.exposure_curves_ = {
+            c: ExposureCurve.from_state(k) for c, k in meta.get("exposure_curves_", {}).items()
+        }
+        calibration = meta.get("calibration_")
+        est.calibration_ = (
+            POISSON if calibration is None else ProbabilityCalibration.from_state(calibration)
+        )
         return est

@@ -48,6 +48,8 @@ from riskmodel.portfolio import Portfolio
 __all__ = ["SeverityModel"]
 
 _MIN_BIAS_ROUNDS = 20
+#: Floor of every log-sd: a handful of equal losses does not prove a loss can never differ.
+_MIN_SIGMA = 0.05
 
 
 class SeverityModel:
@@ -108,7 +110,7 @@ class SeverityModel:
     def _injury_factor(resid, base_var, weight, delta) -> float:
         """Log-sd of the injury factor: what injury losses vary beyond their category's base."""
         total = np.average((resid - delta) ** 2, weights=weight)
-        return float(np.sqrt(max(total - np.average(base_var, weights=weight), 0.05**2)))
+        return float(np.sqrt(max(total - np.average(base_var, weights=weight), _MIN_SIGMA**2)))
 
     @classmethod
     def _uplift_pool(cls, inc: pd.DataFrame) -> dict:
@@ -129,6 +131,8 @@ class SeverityModel:
                 include_groups=False,
             )
             inj = sub[sub["injury"]]
+            if inj.empty:  # no injury of this kind: nothing to pool from it
+                continue
             rows.append(
                 inj.assign(
                     resid=inj["log_loss"] - inj["category"].map(stats["mu"]),
@@ -151,7 +155,7 @@ class SeverityModel:
         mean_fit = buhlmann_straub(base["log_loss"], base["category"], base["w"])
         mu = base["category"].map(mean_fit.table["estimate"])
         sq = (base["log_loss"] - mu) ** 2
-        pooled_var = float(np.average(sq, weights=base["w"]))
+        pooled_var = max(float(np.average(sq, weights=base["w"])), _MIN_SIGMA**2)
         own_var = (
             base.assign(sq=sq * base["w"]).groupby("category")["sq"].sum()
             / base.groupby("category")["w"].sum()
@@ -159,7 +163,7 @@ class SeverityModel:
         z_mean = mean_fit.table["z"]
         sigma = np.sqrt(
             z_mean * own_var.reindex(z_mean.index).fillna(pooled_var) + (1 - z_mean) * pooled_var
-        ).clip(lower=0.05)
+        ).clip(lower=_MIN_SIGMA)
 
         inj = sub[sub["injury"]]
         if len(inj) >= self.min_injuries:

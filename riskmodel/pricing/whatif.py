@@ -40,8 +40,10 @@ from riskmodel.reasons import describe, listings
 from riskmodel.reference import (
     DOMESTIC_COUNTRY,
     DOMESTIC_SCHEMES,
-    OVERSEAS_SCHEMES,
+    normalise_scheme,
     normalise_standard,
+    relevant_schemes,
+    scheme_country,
 )
 from riskmodel.validation import validate_tables
 
@@ -112,16 +114,15 @@ def apply_change(portfolio: Portfolio, product_id: str, change: Change | str) ->
     if change.action == "set":
         tables["products"].loc[:, change.target] = change.value
     elif change.action == "add_certification":
-        schemes = dict(OVERSEAS_SCHEMES.get(str(product["category"]), ()))
+        category = str(product["category"])
+        country = scheme_country(category, change.target)
         if change.target in DOMESTIC_SCHEMES:
             country = DOMESTIC_COUNTRY
-        elif change.target in schemes:
-            country = schemes[change.target]
-        else:
-            known = sorted(set(schemes) | set(DOMESTIC_SCHEMES))
+        elif country is None:
+            known = sorted(relevant_schemes(category) | set(DOMESTIC_SCHEMES))
             raise ValueError(
                 f"scheme {change.target!r} is not one riskmodel knows for "
-                f"{product['category']}; known: {known}"
+                f"{category}; known: {known}"
             )
         row = {
             "product_id": product_id,
@@ -270,15 +271,17 @@ def what_if(
 
 
 def candidate_changes(portfolio: Portfolio, product_id: str) -> list[str]:
-    """Changes a company can actually make: certify with a scheme of its category that it does
-    not hold active, re-test a standard whose latest result is not a pass, restrict exposure."""
+    """Changes a company can actually make: certify with an overseas scheme relevant to its
+    category that it does not hold active, re-test a standard whose latest result is not a pass,
+    restrict public exposure."""
     one = _one(portfolio, product_id)
     product = one.products.iloc[0]
     active = set(one.certifications.loc[one.certifications["status"] == "active", "scheme"])
+    held = {normalise_scheme(s) for s in active}
     out = [
         f"add certification {scheme}"
-        for scheme, _ in OVERSEAS_SCHEMES.get(str(product["category"]), ())
-        if scheme not in active
+        for scheme in sorted(relevant_schemes(str(product["category"])))
+        if scheme not in held
     ]
     tests = one.test_results
     if len(tests):

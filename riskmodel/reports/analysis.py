@@ -27,6 +27,9 @@ __all__ = [
     "lorenz_curve",
     "partial_dependence",
     "group_consistency",
+    "exposure_table",
+    "exposure_multipliers",
+    "calibration_summary",
 ]
 
 
@@ -196,3 +199,52 @@ def group_consistency(
             table[f"{target}_ae_lower"] = ae["lower"].to_numpy()
             table[f"{target}_ae_upper"] = ae["upper"].to_numpy()
     return table
+
+
+def exposure_table(model: RiskModel) -> pd.DataFrame:
+    """Per target and exposure feature, each segment of its learned curve: the range of values
+    it covers (the first and last extend beyond the training data), its elasticity, and whether
+    it was learned (a feature with one training value keeps the proportional elasticity 1)."""
+    rows = []
+    for target in TARGETS:
+        for name, curve in model.models_[target].exposure_curves_.items():
+            edges = np.exp(curve.knots)
+            for m, slope in enumerate(curve.slopes):
+                rows.append(
+                    {
+                        "target": target,
+                        "feature": name,
+                        "from": float(edges[m]) if m > 0 else 0.0,
+                        "to": float(edges[m + 1]) if m + 2 < len(edges) else np.inf,
+                        "elasticity": float(slope),
+                        "learned": bool(curve.learned),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def exposure_multipliers(model: RiskModel, target: str, feature: str, values) -> np.ndarray:
+    """Expected incidents at each of ``values`` of an exposure feature, as a multiple of those at
+    the training portfolio's typical value (the curve's reference), everything else equal."""
+    curve = model.models_[target].exposure_curves_[feature]
+    return np.exp(curve(np.asarray(values, dtype=float)) - curve.reference)
+
+
+def calibration_summary(model: RiskModel) -> list[dict]:
+    """Per target, how the probability of at least one incident follows from the expected
+    number: the form chosen (Poisson, scaled, own exposure curves) and its parameters."""
+    rows = []
+    for target in TARGETS:
+        cal = model.models_[target].calibration_
+        rows.append(
+            {
+                "target": target,
+                "form": cal.form,
+                "constant": cal.constant,
+                "trees_slope": cal.trees_slope,
+                "curves": {k: [float(v) for v in c.slopes] for k, c in cal.curves.items()},
+                "loglik_gain": cal.loglik_gain,
+                "rows": cal.rows,
+            }
+        )
+    return rows

@@ -1,7 +1,10 @@
 """The audit report: one self-contained HTML file that answers a ministry's questions.
 
 Sections: model card; risk criteria (every feature with definition, group, constraint, importance,
-and partial-dependence/ICE plots as the evidence that constraints hold); performance against a GLM
+and partial-dependence/ICE plots as the evidence that constraints hold); exposure (the learned
+curves of units and months with their elasticities and the evidence for them: actual/expected by
+band of units out of sample at training and on this portfolio; how the probability of at least one
+incident follows from the expected number); performance against a GLM
 and a homogeneous baseline with lift and Lorenz curves; calibration by decile, category and zone
 with Poisson intervals; stability (PSI of every feature and of the scores against the training
 data); consistency across zones and company sizes; pricing; and the recorded limitations. Every
@@ -22,6 +25,7 @@ import pandas as pd
 from riskmodel import __version__
 from riskmodel.assessment import assess
 from riskmodel.contract import TARGETS
+from riskmodel.evaluation import BAND_LABELS, unit_band
 from riskmodel.explanations import importance, importance_by_group
 from riskmodel.io import write_text
 from riskmodel.models import RiskModel
@@ -30,6 +34,9 @@ from riskmodel.pricing import PricingConfig, price_portfolio, with_pricing_colum
 from riskmodel.pricing.rates import rate_pivot, rate_table
 from riskmodel.reports.analysis import (
     actual_to_expected,
+    calibration_summary,
+    exposure_multipliers,
+    exposure_table,
     group_consistency,
     lift_table,
     lorenz_curve,
@@ -39,6 +46,7 @@ from riskmodel.reports.analysis import (
 from riskmodel.reports.figures import (
     ae_figure,
     data_uri,
+    exposure_figure,
     lift_figure,
     lorenz_figure,
     pd_ice_figure,
@@ -53,6 +61,7 @@ __all__ = ["audit_context", "render_audit", "write_audit", "SECTIONS"]
 SECTIONS = (
     "model-card",
     "risk-criteria",
+    "exposure",
     "performance",
     "calibration",
     "stability",
@@ -142,7 +151,7 @@ def audit_context(
     pd_plots = []
     for target in TARGETS:
         top = (
-            imp[(imp["target"] == target) & (imp["feature"] != "exposure")]
+            imp[imp["target"] == target]
             .sort_values("mean_abs_contribution", ascending=False)["feature"]
             .head(_PD_FEATURES)
         )
@@ -164,6 +173,8 @@ def audit_context(
                     "png": data_uri(pd_ice_figure(feature, target, result)),
                 }
             )
+
+    exposure = _exposure_section(model, portfolio, scores, manifest)
 
     performance = lifts = lorenz = None
     calibration = {}
@@ -242,6 +253,7 @@ def audit_context(
         "criteria": criteria,
         "importance_by_group": by_group.to_dict("records"),
         "pd_plots": pd_plots,
+        "exposure": exposure,
         "performance": performance,
         "lifts": lifts,
         "lorenz": lorenz,
@@ -255,6 +267,67 @@ def audit_context(
         "limitations": list(model.config.limitations),
         "sections": SECTIONS,
         "targets": TARGETS,
+    }
+
+
+def _exposure_section(model: RiskModel, portfolio, scores: pd.DataFrame, manifest: dict) -> dict:
+    """The learned exposure curves, their elasticities and the evidence for them."""
+    names = [s.name for s in model.feature_specs_ if s.kind == "exposure"]
+    plots = []
+    for name in names:
+        curves = {t: model.models_[t].exposure_curves_[name] for t in TARGETS}
+        knots = np.exp(np.concatenate([c.knots for c in curves.values()]))
+        lo, hi = float(knots.min()), float(knots.max())
+        seen = portfolio.products[name].astype(float)
+        grid = np.geomspace(
+            min(lo, float(seen.min()) if len(seen) else lo) / 1.5,
+            max(hi, float(seen.max()) if len(seen) else hi) * 2.0,
+            80,
+        )
+        multipliers = {t: exposure_multipliers(model, t, name, grid) for t in TARGETS}
+        first = multipliers[TARGETS[0]]
+        typical = float(np.exp(np.interp(0.0, np.log(first), np.log(grid))))
+        plots.append(
+            {
+                "feature": name,
+                "typical": typical,
+                "png": data_uri(exposure_figure(name, grid, multipliers, typical, (lo, hi))),
+            }
+        )
+    evidence = {"validation": {}, "portfolio": {}}
+    for target in TARGETS:
+        by_units = ((manifest.get("validation") or {}).get(target) or {}).get(
+            "actual_to_expected_by_units"
+        )
+        if by_units:
+            bands = [b for b in BAND_LABELS if b in by_units]
+            actual = np.array([by_units[b]["actual"] for b in bands], dtype=float)
+            expected = np.array([by_units[b]["expected"] for b in bands], dtype=float)
+            table = actual_to_expected(np.arange(len(bands)), actual, expected)
+            table["group"] = bands
+            table["products"] = [by_units[b]["products"] for b in bands]
+            evidence["validation"][target] = table.to_dict("records")
+    if portfolio.incidents is not None:
+        counts = portfolio.incident_counts()
+        bands = unit_band(portfolio.products["units_deployed"])
+        order = {b: i for i, b in enumerate(BAND_LABELS)}
+        for target in TARGETS:
+            table = actual_to_expected(
+                [order[b] for b in bands],
+                counts[target].to_numpy(),
+                scores[f"expected_{target}_incidents"].to_numpy(),
+            )
+            table["group"] = [BAND_LABELS[int(i)] for i in table["group"]]
+            evidence["portfolio"][target] = table.to_dict("records")
+    segments = [
+        {**r, "to": None if np.isinf(r["to"]) else r["to"]}
+        for r in exposure_table(model).to_dict("records")
+    ]
+    return {
+        "table": segments,
+        "plots": plots,
+        "evidence": evidence,
+        "calibration": calibration_summary(model),
     }
 
 

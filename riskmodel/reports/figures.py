@@ -8,7 +8,14 @@ import io
 import numpy as np
 import pandas as pd
 
-__all__ = ["data_uri", "pd_ice_figure", "lift_figure", "lorenz_figure", "ae_figure"]
+__all__ = [
+    "data_uri",
+    "pd_ice_figure",
+    "lift_figure",
+    "lorenz_figure",
+    "ae_figure",
+    "exposure_figure",
+]
 
 
 def _plt():
@@ -96,5 +103,31 @@ def ae_figure(table: pd.DataFrame, label: str, title: str) -> object:
     ax.set_yticks(y, [str(v) for v in table[label]], fontsize=6)
     ax.set_xlabel("actual / expected incidents", fontsize=7)
     ax.set_title(title, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def exposure_figure(
+    feature: str,
+    grid: np.ndarray,
+    multipliers: dict[str, np.ndarray],
+    reference: float,
+    training_range: tuple[float, float],
+) -> object:
+    """The learned exposure curve of each target (expected incidents against the typical value),
+    on log-log axes, beside the proportional line a fixed offset would impose."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.2, 3.0))
+    for target, values in multipliers.items():
+        ax.plot(grid, values, lw=2, label=f"{target} (learned)")
+    ax.plot(grid, grid / reference, "--", color="grey", lw=1, label="proportional (fixed offset)")
+    lo, hi = training_range
+    ax.axvspan(lo, hi, color="0.93", zorder=0, label="training range")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(feature, fontsize=7)
+    ax.set_ylabel("expected incidents / at the typical value", fontsize=7)
+    ax.tick_params(labelsize=6)
+    ax.legend(fontsize=6)
     fig.tight_layout()
     return fig

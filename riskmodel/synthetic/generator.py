@@ -13,8 +13,14 @@ in this order and all from one seeded random generator:
    laboratories without accreditation report margins a little optimistically; failures may be
    followed by a passing (or failing) retest; some applicants add tests outside the catalogue;
 4. certifications: domestic and overseas schemes, some lapsed (expired), suspended or withdrawn;
+   some applicants also hold an overseas certificate of a scheme that does not bear on their
+   category (an FDA 510(k) on a drone), which does not change the true hazard;
 5. incidents: Poisson counts from :func:`riskmodel.synthetic.hazard.hazard_rates`, dated inside the
    coverage period, with lognormal losses and bodily-injury flags.
+
+A :class:`~riskmodel.synthetic.worlds.World` (``world=``) changes structural assumptions: how risk
+grows with units and months, interactions, zone effects, the loss shape, category shares, the
+strength of the latent quality, and non-Poisson counts (overdispersion, clustering).
 
 Examples
 --------
@@ -42,6 +48,8 @@ from riskmodel.reference import (
     DOMESTIC_SCHEMES,
     OVERSEAS_SCHEMES,
     STANDARDS_CATALOGUE,
+    normalise_scheme,
+    relevant_schemes,
 )
 from riskmodel.synthetic.catalogue import (
     CATEGORY_PROFILES,
@@ -51,11 +59,13 @@ from riskmodel.synthetic.catalogue import (
     ZONES,
 )
 from riskmodel.synthetic.hazard import SAFETY_FAMILY, HazardInputs, hazard_rates
+from riskmodel.synthetic.worlds import World
+from riskmodel.synthetic.worlds import world as get_world
 from riskmodel.validation import DAYS_PER_MONTH
 
 __all__ = ["generate_portfolio", "write_portfolio", "GENERATOR_VERSION"]
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: worlds; overseas certificates of schemes irrelevant to the category
 # A bodily injury multiplies the loss by about 5 (log-sd 0.6 more); its probability for a safety
 # incident scales with public exposure (closed site, restricted, open public).
 _BI_FACTOR = 5.0
@@ -66,6 +76,11 @@ _DEDUCTIBLE_P = (0.15, 0.30, 0.30, 0.15, 0.10)
 _CERT_STATUSES = ("active", "expired", "suspended", "withdrawn")
 _CAT = {c: i for i, c in enumerate(CATEGORIES)}
 _ZONE_NAMES = tuple(ZONES)
+#: Share of products that also hold an active-or-not overseas certificate of a scheme irrelevant
+#: to their category (no effect on the true hazard).
+_IRRELEVANT_CERT_P = 0.15
+# A Pareto (Lomax) loss has this tail index in the "pareto" severity shape.
+_PARETO_ALPHA = 2.2
 
 
 def _pick(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
@@ -92,7 +107,20 @@ def _standards_table() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["cat", "standard", "kind", "limit", "hib", "unit"])
 
 
-def _companies(rng, n):
+def _category_shares(w: World, training: bool) -> np.ndarray:
+    """Each category's share of applications in the world (new categories rarer in training)."""
+    share = np.array(
+        [
+            CATEGORY_PROFILES[c].share
+            * w.category_share.get(c, 1.0)
+            * (w.new_share_in_training if training and c in w.new_categories else 1.0)
+            for c in CATEGORIES
+        ]
+    )
+    return share / share.sum()
+
+
+def _companies(rng, n, share):
     sizes = tuple(COMPANY_SIZES)
     size = rng.choice(len(sizes), n, p=[COMPANY_SIZES[s][0] for s in sizes])
     median = np.array([COMPANY_SIZES[s][1] for s in sizes])[size]
@@ -104,8 +132,7 @@ def _companies(rng, n):
     diligence = rng.beta(a, b)
     zone_w = np.array([z.weight for z in ZONES.values()])
     home = rng.choice(len(ZONES), n, p=zone_w / zone_w.sum())
-    share = np.array([CATEGORY_PROFILES[c].share for c in CATEGORIES])
-    focus = rng.choice(len(CATEGORIES), n, p=share / share.sum())
+    focus = rng.choice(len(CATEGORIES), n, p=share)
     # Larger companies run more demonstrations.
     weight = rng.lognormal(0.0, 0.8, n) * np.array([1.0, 1.5, 3.0])[size]
     return dict(
@@ -120,14 +147,13 @@ def _companies(rng, n):
     )
 
 
-def _products(rng, n, comp):
+def _products(rng, n, comp, share):
     nc = len(comp["age"])
     c = rng.choice(nc, n, p=comp["weight"])
-    share = np.array([CATEGORY_PROFILES[k].share for k in CATEGORIES])
     cat = np.where(
         rng.random(n) < 0.75,
         comp["focus"][c],
-        rng.choice(len(CATEGORIES), n, p=share / share.sum()),
+        rng.choice(len(CATEGORIES), n, p=share),
     )
     # Zone: the company's home zone, else a zone chosen with a preference for its focus categories.
     zone_w = np.array(
@@ -186,7 +212,7 @@ def _outcomes(rng, reported):
     return outcome, severity
 
 
-def _tests(rng, prod, comp, stds):
+def _tests(rng, prod, comp, stds, w: World):
     n = len(prod["cat"])
     diligence = comp["diligence"][prod["company"]]
     per_cat = stds.groupby("cat").indices
@@ -232,7 +258,7 @@ def _tests(rng, prod, comp, stds):
     hib = np.concatenate(
         [stds["hib"].to_numpy(dtype=bool)[std], np.ones(len(extra_pid), dtype=bool)]
     )
-    mu = 0.12 + 0.07 * prod["latent"][all_pid] + 0.03 * (prod["trl"][all_pid] - 6)
+    mu = 0.12 + w.latent_in_margins * prod["latent"][all_pid] + 0.03 * (prod["trl"][all_pid] - 6)
     true1 = mu + 0.09 * rng.standard_normal(len(all_pid))
     acc_p = np.clip(0.55 + 0.4 * diligence[all_pid], 0.0, 0.97)
     acc1, rep1, out1, sev1 = attempt(all_pid, true1, acc_p)
@@ -319,6 +345,7 @@ def _test_table(rows, prod, ids, seed) -> pd.DataFrame:
 
 
 _PERCENT_STANDARDS = tuple(s.name for v in STANDARDS_CATALOGUE.values() for s in v if s.unit == "%")
+_ALL_OVERSEAS = tuple(dict.fromkeys(sc for v in OVERSEAS_SCHEMES.values() for sc in v))
 
 
 def _certifications(rng, prod, comp, ids):
@@ -344,6 +371,20 @@ def _certifications(rng, prod, comp, ids):
             rows_pid.append(sel)
             rows_scheme.append(np.array([options[i][0] for i in choice], dtype=object))
             rows_country.append(np.array([options[i][1] for i in choice], dtype=object))
+    # Some applicants also hold an overseas certificate that does not bear on their category.
+    other = [
+        [(sc, co) for sc, co in _ALL_OVERSEAS if normalise_scheme(sc) not in relevant_schemes(k)]
+        for k in CATEGORIES
+    ]
+    extra = np.flatnonzero(rng.random(n) < _IRRELEVANT_CERT_P)
+    pick = rng.random(len(extra))
+    extra_rows = [
+        other[prod["cat"][i]][int(u * len(other[prod["cat"][i]]))]
+        for i, u in zip(extra, pick, strict=True)
+    ]
+    rows_pid.append(extra)
+    rows_scheme.append(np.array([r[0] for r in extra_rows], dtype=object))
+    rows_country.append(np.array([r[1] for r in extra_rows], dtype=object))
     dom = np.flatnonzero(has_domestic)
     dom_scheme = np.where(
         rng.random(len(dom)) < 0.8,
@@ -376,9 +417,17 @@ def _certifications(rng, prod, comp, ids):
     frame = frame.sort_values(["pid", "issued_date", "scheme"], kind="stable").reset_index(
         drop=True
     )
+    cats = np.asarray(CATEGORIES)[prod["cat"][frame["pid"].to_numpy()]]
     truth = dict(
         pid=frame["pid"].to_numpy(),
         overseas=frame["issuer_country"].to_numpy() != DOMESTIC_COUNTRY,
+        relevant=np.array(
+            [
+                normalise_scheme(sc) in relevant_schemes(k)
+                for sc, k in zip(frame["scheme"], cats, strict=True)
+            ],
+            dtype=bool,
+        ),
         status=frame["status"].to_numpy(),
         years=(
             (prod["start"][frame["pid"].to_numpy()] - frame["issued_date"].to_numpy())
@@ -417,6 +466,7 @@ def _hazard_inputs(prod, comp, test_truth, untested, cert_truth) -> HazardInputs
     years = np.zeros(n)
     np.maximum.at(years, ct["pid"][active], ct["years"][active])
     return HazardInputs(
+        category=prod["cat"],
         reference_perf=np.array([p.perf_rate for p in prof])[prod["cat"]],
         reference_safety=np.array([p.safety_rate for p in prof])[prod["cat"]],
         cert_effect=np.array([p.cert_effect for p in prof])[prod["cat"]],
@@ -430,7 +480,7 @@ def _hazard_inputs(prod, comp, test_truth, untested, cert_truth) -> HazardInputs
         conditional=conditional,
         untested=untested_count,
         min_true_margin=min_margin,
-        active_overseas=count(active & ct["overseas"]),
+        active_overseas=count(active & ct["overseas"] & ct["relevant"]),
         active_domestic=count(active & ~ct["overseas"]),
         withdrawn_suspended=count(np.isin(ct["status"], ("withdrawn", "suspended"))),
         expired=count(ct["status"] == "expired"),
@@ -455,32 +505,82 @@ def _loss_mixture(prod, kind: str, pid=None) -> tuple[np.ndarray, ...]:
     return median, sigma, np.clip(bi_p, 0, 0.95)
 
 
-def _true_layer_payment(prod, kind: str) -> np.ndarray:
+def _lomax_lev(scale: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """``E[min(X, cap)]`` of a Lomax (Pareto II) loss with tail index ``_PARETO_ALPHA``."""
+    a = _PARETO_ALPHA
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(np.isinf(cap), 0.0, scale / (scale + cap))
+    return scale / (a - 1.0) * (1.0 - ratio ** (a - 1.0))
+
+
+def _lomax_scale(median: np.ndarray) -> np.ndarray:
+    """The Lomax scale with this median."""
+    return median / (2.0 ** (1.0 / _PARETO_ALPHA) - 1.0)
+
+
+def _true_layer_payment(prod, kind: str, w: World) -> np.ndarray:
     """Expected payment per incident within each product's deductible and limit, exactly under
-    the generator's loss distribution (the 1,000 KRW floor and rounding are ignored)."""
+    the world's loss distribution (the 1,000 KRW floor and rounding are ignored)."""
     median, sigma, bi_p = _loss_mixture(prod, kind)
-    mu = np.log(median)
-    return mixture_layer_expectation(
-        prod["deductible"],
-        prod["limit"],
-        (1 - bi_p, bi_p),
-        (mu, mu + np.log(_BI_FACTOR)),
-        (sigma, np.sqrt(sigma**2 + _BI_SIGMA**2)),
-    )
-
-
-def _incidents(rng, prod, ids, expected_perf, expected_safety, seed) -> pd.DataFrame:
-    frames = []
-    for kind, expected in (("performance", expected_perf), ("safety", expected_safety)):
-        counts = rng.poisson(expected)
-        pid = np.repeat(np.arange(len(counts)), counts)
-        days = np.floor(rng.random(len(pid)) * prod["months"][pid] * DAYS_PER_MONTH).astype(int)
-        median, sigma, bi_p = _loss_mixture(prod, kind, pid)
-        loss = median * np.exp(sigma * rng.standard_normal(len(pid)))
-        injury = rng.random(len(pid)) < bi_p
-        loss = np.where(
-            injury, loss * _BI_FACTOR * np.exp(_BI_SIGMA * rng.standard_normal(len(pid))), loss
+    d, limit = prod["deductible"], prod["limit"]
+    if w.severity == "lognormal":
+        mu = np.log(median)
+        return mixture_layer_expectation(
+            d,
+            limit,
+            (1 - bi_p, bi_p),
+            (mu, mu + np.log(_BI_FACTOR)),
+            (sigma, np.sqrt(sigma**2 + _BI_SIGMA**2)),
         )
+    if w.severity == "pareto":
+        out = 0.0
+        for share, scale in ((1 - bi_p, _lomax_scale(median)), (bi_p, _lomax_scale(median) * 5)):
+            out = out + share * (_lomax_lev(scale, d + limit) - _lomax_lev(scale, d))
+        return out
+    # fixed benefit: one loss per kind and category, times the injury factor when someone is hurt
+    pay = [np.minimum(np.maximum(x - d, 0.0), limit) for x in (median, median * _BI_FACTOR)]
+    return (1 - bi_p) * pay[0] + bi_p * pay[1]
+
+
+def _losses(rng, median, sigma, bi_p, w: World) -> tuple[np.ndarray, np.ndarray]:
+    """Ground-up losses and bodily-injury flags of incidents in the world's loss shape."""
+    m = len(median)
+    injury = rng.random(m) < bi_p
+    if w.severity == "lognormal":
+        loss = median * np.exp(sigma * rng.standard_normal(m))
+        uplift = _BI_FACTOR * np.exp(_BI_SIGMA * rng.standard_normal(m))
+    elif w.severity == "pareto":
+        loss = _lomax_scale(median) * ((1.0 - rng.random(m)) ** (-1.0 / _PARETO_ALPHA) - 1.0)
+        uplift = np.full(m, _BI_FACTOR)
+    else:
+        loss, uplift = median.astype(float), np.full(m, _BI_FACTOR)
+    return np.where(injury, loss * uplift, loss), injury
+
+
+def _failure_events(rng, mean: np.ndarray, w: World) -> np.ndarray:
+    """Failure events per product: Poisson, gamma-mixed when the world is overdispersed."""
+    if w.dispersion > 0:
+        k = w.dispersion
+        mean = mean * rng.gamma(1.0 / k, k, len(mean))
+    return rng.poisson(mean)
+
+
+def _incidents(rng, prod, ids, events, w: World, seed) -> pd.DataFrame:
+    """Incidents of each kind: failure events, each hitting one unit and, in a clustered world,
+    every other unit of the product with probability ``cluster_share`` on the same day."""
+    frames = []
+    for kind in ("performance", "safety"):
+        n_events = _failure_events(rng, events[kind], w)
+        event_pid = np.repeat(np.arange(len(n_events)), n_events)
+        event_days = np.floor(
+            rng.random(len(event_pid)) * prod["months"][event_pid] * DAYS_PER_MONTH
+        ).astype(int)
+        size = np.ones(len(event_pid), dtype=int)
+        if w.cluster_share > 0:
+            size += rng.binomial(prod["units"][event_pid] - 1, w.cluster_share)
+        pid, days = np.repeat(event_pid, size), np.repeat(event_days, size)
+        median, sigma, bi_p = _loss_mixture(prod, kind, pid)
+        loss, injury = _losses(rng, median, sigma, bi_p, w)
         frames.append(
             pd.DataFrame(
                 {
@@ -504,7 +604,13 @@ def _incidents(rng, prod, ids, expected_perf, expected_safety, seed) -> pd.DataF
     ]
 
 
-def generate_portfolio(n_products: int, seed: int = 0) -> tuple[Portfolio, pd.DataFrame]:
+def generate_portfolio(
+    n_products: int,
+    seed: int = 0,
+    *,
+    world: str | World = "base",
+    training: bool = False,
+) -> tuple[Portfolio, pd.DataFrame]:
     """Draw a synthetic portfolio and its ground truth.
 
     Parameters
@@ -512,7 +618,12 @@ def generate_portfolio(n_products: int, seed: int = 0) -> tuple[Portfolio, pd.Da
     n_products : int
         Number of products, at least 1.
     seed : int
-        Seed of the random generator: the same seed and size give the same portfolio.
+        Seed of the random generator: the same seed, size and world give the same portfolio.
+    world : str or World, default "base"
+        The structural assumptions (:mod:`riskmodel.synthetic.worlds`).
+    training : bool, default False
+        A training draw: the world's new categories are rarer (or absent), as for a model
+        trained before the programme grew.
 
     Returns
     -------
@@ -521,23 +632,25 @@ def generate_portfolio(n_products: int, seed: int = 0) -> tuple[Portfolio, pd.Da
         ``company_size``).
     truth : DataFrame
         Per product: ``exposure_unit_years``, the true incident rates per unit-year, the true
-        expected numbers of incidents in the coverage period and the true probabilities of at
-        least one incident, per kind.
+        expected numbers of incidents in the coverage period, the true probabilities of at least
+        one incident and the true expected losses in each policy's layer, per kind.
     """
     if not isinstance(n_products, (int, np.integer)) or n_products < 1:
         raise ValueError(f"n_products must be a whole number >= 1, got {n_products!r}")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    w = get_world(world)
+    share = _category_shares(w, bool(training))
     rng = np.random.default_rng(seed)
-    comp = _companies(rng, max(1, int(round(n_products / 2.5))))
-    prod = _products(rng, n_products, comp)
+    comp = _companies(rng, max(1, int(round(n_products / 2.5))), share)
+    prod = _products(rng, n_products, comp, share)
     ids = np.array([f"S{seed}-P{i:07d}" for i in range(n_products)], dtype=object)
     stds = _standards_table()
-    test_rows, test_truth, untested = _tests(rng, prod, comp, stds)
+    test_rows, test_truth, untested = _tests(rng, prod, comp, stds, w)
     tests = _test_table(test_rows, prod, ids, seed)
     certs, cert_truth = _certifications(rng, prod, comp, ids)
     perf_rate, safety_rate = hazard_rates(
-        _hazard_inputs(prod, comp, test_truth, untested, cert_truth)
+        _hazard_inputs(prod, comp, test_truth, untested, cert_truth), w
     )
     products = pd.DataFrame(
         {
@@ -557,22 +670,31 @@ def generate_portfolio(n_products: int, seed: int = 0) -> tuple[Portfolio, pd.Da
         }
     )
     exposure = exposure_unit_years(products).to_numpy()
-    expected_perf, expected_safety = perf_rate * exposure, safety_rate * exposure
-    incidents = _incidents(rng, prod, ids, expected_perf, expected_safety, seed)
-    truth = pd.DataFrame(
-        {
-            "product_id": ids.astype(str),
-            "exposure_unit_years": exposure,
-            "performance_rate": perf_rate,
-            "safety_rate": safety_rate,
-            "expected_performance_incidents": expected_perf,
-            "expected_safety_incidents": expected_safety,
-            "performance_prob": -np.expm1(-expected_perf),
-            "safety_prob": -np.expm1(-expected_safety),
-        }
+    # failure events in the coverage period, equal to the base world's at the category's median
+    # units and 12 months; incidents per event (clusters) on top
+    typical = np.array([CATEGORY_PROFILES[k].units_median for k in CATEGORIES])[prod["cat"]]
+    scale = (
+        typical
+        * (prod["units"] / typical) ** w.units_elasticity
+        * (prod["months"] / 12.0) ** w.months_elasticity
     )
-    for kind, expected in (("performance", expected_perf), ("safety", expected_safety)):
-        truth[f"expected_{kind}_loss_krw"] = expected * _true_layer_payment(prod, kind)
+    events = {"performance": perf_rate * scale, "safety": safety_rate * scale}
+    per_event = 1.0 + w.cluster_share * (prod["units"] - 1.0)
+    incidents = _incidents(rng, prod, ids, events, w, seed)
+    truth = pd.DataFrame({"product_id": ids.astype(str), "exposure_unit_years": exposure})
+    for kind in ("performance", "safety"):
+        expected = events[kind] * per_event
+        truth[f"{kind}_rate"] = expected / exposure
+        truth[f"expected_{kind}_incidents"] = expected
+    for kind in ("performance", "safety"):
+        k = w.dispersion
+        truth[f"{kind}_prob"] = (
+            -np.expm1(-np.log1p(k * events[kind]) / k) if k > 0 else -np.expm1(-events[kind])
+        )
+    for kind in ("performance", "safety"):
+        truth[f"expected_{kind}_loss_krw"] = truth[
+            f"expected_{kind}_incidents"
+        ].to_numpy() * _true_layer_payment(prod, kind, w)
     truth["expected_loss_krw"] = (
         truth["expected_performance_loss_krw"] + truth["expected_safety_loss_krw"]
     )
@@ -583,7 +705,13 @@ def generate_portfolio(n_products: int, seed: int = 0) -> tuple[Portfolio, pd.Da
 
 
 def write_portfolio(
-    portfolio: Portfolio, truth: pd.DataFrame, folder: str | os.PathLike, *, seed: int
+    portfolio: Portfolio,
+    truth: pd.DataFrame,
+    folder: str | os.PathLike,
+    *,
+    seed: int,
+    world: str | World = "base",
+    training: bool = False,
 ) -> None:
     """Write a generated portfolio, ``truth.csv`` and ``generator.json`` (how it was made)."""
     folder = Path(folder)
@@ -592,6 +720,8 @@ def write_portfolio(
     meta = {
         "generator_version": GENERATOR_VERSION,
         "seed": int(seed),
+        "world": get_world(world).name,
+        "training_draw": bool(training),
         "products": int(portfolio.n_products),
         "fingerprint": portfolio.fingerprint(),
     }

@@ -11,7 +11,10 @@ sees only through the tables (for example, a non-accredited laboratory reports m
 optimistically, and a small latent product quality is never observed). That is the irreducible gap
 between the best possible model (the oracle, ``truth.csv``) and any model trained on the tables.
 
-``FACTORS`` lists every multiplier with its value; ``data/README.md`` prints the same table.
+``FACTORS`` lists every multiplier with its value in the base world; ``data/README.md`` prints the
+same table. A :class:`~riskmodel.synthetic.worlds.World` changes some of them (zone effects, the
+strength of the latent quality, a category x test-family interaction); how expected incidents grow
+with units and months is applied by the generator.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from riskmodel.contract import CATEGORIES
 from riskmodel.reference import TEST_KIND_FAMILY
+from riskmodel.synthetic.worlds import INTERACTION_SCORES, WORLDS, World
 
 __all__ = [
     "HazardInputs",
@@ -51,7 +56,7 @@ FACTORS: dict[str, dict[str, object]] = {
         "first_active_overseas_cert": 0.88,
         "withdrawn_or_suspended_cert": 1.25,
         "expired_cert": 1.08,
-        "latent_quality_per_sd": float(np.exp(-0.10)),
+        "latent_quality_per_sd": float(np.exp(-WORLDS["base"].latent_effect)),
     },
     "safety": {
         "trl_per_level_above_6": 0.88,
@@ -69,7 +74,7 @@ FACTORS: dict[str, dict[str, object]] = {
         "expired_cert": 1.10,
         "per_year_certified_up_to_10": float(np.exp(-0.03)),
         "open_public_with_unresolved_critical_failure": 1.30,
-        "latent_quality_per_sd": float(np.exp(-0.10)),
+        "latent_quality_per_sd": float(np.exp(-WORLDS["base"].latent_effect)),
     },
 }
 
@@ -82,6 +87,7 @@ class HazardInputs:
     test kinds, column 1 the safety family. ``unresolved`` is ``(n_products, 2, 3)`` by severity.
     """
 
+    category: np.ndarray  # index into the contract's CATEGORIES
     reference_perf: np.ndarray
     reference_safety: np.ndarray
     cert_effect: np.ndarray
@@ -114,41 +120,49 @@ def _severity_product(unresolved: np.ndarray, factors) -> np.ndarray:
     return np.prod(np.power(np.asarray(factors)[None, :], unresolved), axis=1)
 
 
-def hazard_rates(x: HazardInputs) -> tuple[np.ndarray, np.ndarray]:
-    """True incident rates per unit-year, ``(performance, safety)``."""
+def hazard_rates(x: HazardInputs, world: World = WORLDS["base"]) -> tuple[np.ndarray, np.ndarray]:
+    """True incident rates per unit-year at one unit for one year, ``(performance, safety)``."""
     fp, fs = FACTORS["performance"], FACTORS["safety"]
     trl_step = x.trl.astype(float) - 6.0
     young = np.exp(-x.company_age / 3.0)
+    scores = np.array([INTERACTION_SCORES[c] for c in CATEGORIES])[x.category]
+    power = np.exp(world.interaction * scores)  # 1 everywhere without interaction
+    latent = np.exp(-world.latent_effect) ** x.latent_quality
+
+    def findings(family: int, f) -> np.ndarray:
+        """Unresolved failures, untested standards and the thinnest margin of one family."""
+        raw = (
+            _severity_product(x.unresolved[:, family, :], f["unresolved_failure_by_severity"])
+            * f["untested_expected_standard"] ** x.untested[:, family]
+            * margin_factor(x.min_true_margin[:, family], f["thin_margin_max"])
+        )
+        return raw**power
 
     perf = (
         x.reference_perf
-        * x.zone_perf
+        * x.zone_perf**world.zone_scale
         * fp["trl_per_level_above_6"] ** trl_step
         * (1.0 + 0.5 * young)
         * np.asarray(fp["public_exposure"])[x.public_level]
-        * _severity_product(x.unresolved[:, 0, :], fp["unresolved_failure_by_severity"])
+        * findings(0, fp)
         * fp["resolved_failure"] ** x.resolved[:, 0]
         * fp["conditional"] ** x.conditional[:, 0]
-        * fp["untested_expected_standard"] ** x.untested[:, 0]
-        * margin_factor(x.min_true_margin[:, 0], fp["thin_margin_max"])
         * np.where(x.active_overseas >= 1, fp["first_active_overseas_cert"], 1.0)
         * fp["withdrawn_or_suspended_cert"] ** x.withdrawn_suspended
         * fp["expired_cert"] ** x.expired
-        * fp["latent_quality_per_sd"] ** x.latent_quality
+        * latent
     )
 
     critical_open = (x.unresolved[:, 1, 2] > 0) & (x.public_level == 2)
     safety = (
         x.reference_safety
-        * x.zone_safety
+        * x.zone_safety**world.zone_scale
         * fs["trl_per_level_above_6"] ** trl_step
         * (1.0 + 0.3 * young)
         * np.asarray(fs["public_exposure"])[x.public_level]
-        * _severity_product(x.unresolved[:, 1, :], fs["unresolved_failure_by_severity"])
+        * findings(1, fs)
         * fs["resolved_failure"] ** x.resolved[:, 1]
         * fs["conditional"] ** x.conditional[:, 1]
-        * fs["untested_expected_standard"] ** x.untested[:, 1]
-        * margin_factor(x.min_true_margin[:, 1], fs["thin_margin_max"])
         * np.where(x.active_overseas >= 1, x.cert_effect, 1.0)
         * np.where(x.active_overseas >= 2, fs["second_active_overseas_cert"], 1.0)
         * np.where(x.active_domestic >= 1, fs["first_active_domestic_cert"], 1.0)
@@ -156,6 +170,6 @@ def hazard_rates(x: HazardInputs) -> tuple[np.ndarray, np.ndarray]:
         * fs["expired_cert"] ** x.expired
         * fs["per_year_certified_up_to_10"] ** np.minimum(x.years_certified, 10.0)
         * np.where(critical_open, fs["open_public_with_unresolved_critical_failure"], 1.0)
-        * fs["latent_quality_per_sd"] ** x.latent_quality
+        * latent
     )
     return perf, safety

@@ -55,6 +55,26 @@ def test_the_report_has_every_section_and_its_numbers(context, model):
     assert "http://" not in html and "https://" not in html  # nothing loads from a network
 
 
+def test_the_report_shows_the_learned_exposure_curves_with_their_evidence(context, model):
+    exposure = context["exposure"]
+    features = {p["feature"] for p in exposure["plots"]}
+    assert features == {"units_deployed", "demo_months"}
+    assert all(p["png"].startswith("data:image/png;base64,") for p in exposure["plots"])
+    for target in ("performance", "safety"):
+        rows = [r for r in exposure["table"] if r["target"] == target]
+        curve = model.models_[target].exposure_curves_["units_deployed"]
+        units = [r for r in rows if r["feature"] == "units_deployed"]
+        assert [r["elasticity"] for r in units] == pytest.approx(curve.slopes.tolist())
+        assert units[0]["from"] == 0.0 and units[-1]["to"] is None  # extends both ways
+        # evidence on the report's data: every band of units, actual against expected
+        bands = exposure["evidence"]["portfolio"][target]
+        assert [b["group"] for b in bands][0] == "1"
+        assert sum(b["products"] for b in bands) == context["card"]["report_products"]
+    assert {c["target"] for c in exposure["calibration"]} == {"performance", "safety"}
+    html = render_audit(context)
+    assert "Exposure: how risk grows with units and months" in html
+
+
 def test_statements_verify_and_an_edit_is_detected(model, holdout, tmp_path):
     portfolio, _ = holdout
     ids = list(portfolio.products["product_id"].head(3))

@@ -5,14 +5,12 @@ import pytest
 
 from riskmodel.contract import INPUT_GROUPS, TARGETS
 from riskmodel.explanations import (
-    EXPOSURE_FEATURE,
     explain,
     explanations_table,
     importance,
     importance_by_group,
     shap_contributions,
 )
-from riskmodel.portfolio import exposure_unit_years
 
 
 @pytest.fixture(scope="module")
@@ -28,27 +26,44 @@ def explanations(model, portfolio):
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_contributions_add_up_to_the_raw_output(model, portfolio, explanations, target):
-    expected = model.predict(portfolio)[f"expected_{target}_incidents"].to_numpy()
-    np.testing.assert_allclose(explanations[target].raw, np.log(expected), rtol=0, atol=1e-9)
+    scores = model.predict(portfolio)
+    raw = explanations[target].raw
+    # the contract's identity for scale log_rate
+    np.testing.assert_allclose(
+        -np.expm1(-np.exp(raw)), scores[f"{target}_risk"], rtol=1e-12, atol=1e-12
+    )
+    if not model.models_[target].calibration_.applied:  # Poisson: raw is log expected incidents
+        expected = scores[f"expected_{target}_incidents"].to_numpy()
+        np.testing.assert_allclose(raw, np.log(expected), rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_lightgbm_and_shap_tree_explainer_agree(model, portfolio, explanations, target):
     X = model.features(portfolio)
-    reference = shap_contributions(model, X, target)
-    ours = explanations[target].contributions[list(X.columns)].to_numpy()
+    est = model.models_[target]
+    cal = est.calibration_
+    reference = shap_contributions(model, X, target) * (cal.trees_slope if cal.applied else 1)
+    ours = explanations[target].contributions[est.tree_columns_].to_numpy()
     np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-9)
 
 
-def test_the_exposure_offset_is_an_explicit_feature(model, portfolio, explanations):
+def test_units_and_months_are_explained_by_their_learned_curves(model, portfolio, explanations):
     ex = explanations["safety"]
-    assert ex.specs[-1] == EXPOSURE_FEATURE
-    unit_years = exposure_unit_years(portfolio.products).to_numpy()
-    np.testing.assert_allclose(ex.values["exposure"], unit_years)
-    np.testing.assert_allclose(
-        np.exp(ex.contributions["exposure"]),
-        unit_years / np.exp(model.training_["mean_log_exposure"]),
-    )
+    est = model.models_["safety"]
+    exposure = [s.name for s in ex.specs if s.kind == "exposure"]
+    assert exposure == ["units_deployed", "demo_months"]
+    assert set(exposure).isdisjoint(est.tree_columns_)
+    curves = est.calibration_.exposure_curves(est.exposure_curves_)
+    for name in exposure:
+        curve = curves[name]  # the count model's, or the recalibrated probability's own
+        assert np.all(curve.slopes >= 0)
+        values = ex.values[name].to_numpy()
+        np.testing.assert_allclose(
+            ex.contributions[name], curve(values) - curve.reference, atol=1e-12
+        )
+        order = np.argsort(values, kind="stable")  # more exposure never contributes less
+        assert np.all(np.diff(ex.contributions[name].to_numpy()[order]) >= -1e-12)
+        assert ex.values[name].equals(portfolio.products[name].astype(float).reset_index(drop=True))
 
 
 def test_the_long_table_has_one_row_per_product_target_and_feature(portfolio, explanations):

@@ -102,6 +102,7 @@ def test_the_margin_of_a_fixed_failure_is_the_retests():
         ]
     )
     assert f["tests_safety_related_min_margin"] == pytest.approx(0.1)
+    assert f["tests_safety_related_mean_margin"] == pytest.approx(0.1)  # the retest, not both
     assert (f["tests_safety_failed"], f["tests_safety_related_worst_severity"]) == (1, 0)
 
 
@@ -129,6 +130,9 @@ def test_minimum_margin_and_accredited_share():
     )
     assert f["tests_safety_related_min_margin"] == pytest.approx(0.1)
     assert f["tests_performance_related_min_margin"] == pytest.approx(-0.05)
+    # the average over the latest measured test of each standard: (20/170 + 6/60) / 2
+    assert f["tests_safety_related_mean_margin"] == pytest.approx((20 / 170 + 0.1) / 2)
+    assert f["tests_performance_related_mean_margin"] == pytest.approx(-0.05)
     assert f["tests_accredited_share"] == pytest.approx(0.5)  # of the two passed tests
 
 

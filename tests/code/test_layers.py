@@ -48,8 +48,21 @@ def test_a_mixture_is_the_weighted_sum_of_its_components():
     assert mix == pytest.approx(0.7 * one + 0.3 * two)
 
 
-@pytest.mark.parametrize(("kw", "words"), [({"sigma": 0.0}, "sigma"), ({"u": -1.0}, "u must")])
+@pytest.mark.parametrize(
+    ("kw", "words"),
+    [({"sigma": -0.1}, "sigma"), ({"sigma": np.nan}, "sigma"), ({"u": -1.0}, "u must")],
+)
 def test_bad_parameters_are_refused(kw, words):
     args = {"u": 1.0, "mu": 0.0, "sigma": 1.0, **kw}
     with pytest.raises(ValueError, match=words):
         lognormal_lev(**args)
+
+
+def test_a_zero_sigma_is_a_point_mass_and_the_limit_of_small_sigmas():
+    """Fixed-benefit claims: every loss the same."""
+    loss = 5e6
+    for d, limit in ((0.0, np.inf), (1e6, 3e6), (6e6, 1e7), (1e6, 1e7)):
+        exact = min(max(loss - d, 0.0), limit)
+        assert float(layer_expectation(d, limit, np.log(loss), 0.0)) == pytest.approx(exact)
+        near = float(layer_expectation(d, limit, np.log(loss), 1e-4))
+        assert near == pytest.approx(exact, rel=1e-3, abs=1.0)

@@ -26,8 +26,12 @@ def test_the_behavioural_directions_are_declared(train_portfolio):
     specs = {s.name: s for s in feature_specs(make_feature_pipeline().fit(train_portfolio))}
     assert specs["tests_safety_failed"].constraint("safety") == 1
     assert specs["tests_safety_related_critical_failures"].constraint("safety") == 1
-    assert specs["certs_active_overseas"].constraint("safety") == -1
-    assert specs["certs_active_overseas"].constraint("performance") == -1
+    for name in ("certs_active_overseas_relevant", "certs_active_overseas_other"):
+        assert specs[name].constraint("safety") == -1
+        assert specs[name].constraint("performance") == -1
+    for name in ("units_deployed", "demo_months"):  # learned curves, never decreasing
+        assert specs[name].kind == "exposure"
+        assert all(specs[name].constraint(t) == 1 for t in TARGETS)
 
 
 def test_one_row_per_product_in_product_order(train_portfolio):

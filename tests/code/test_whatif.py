@@ -59,6 +59,29 @@ def test_an_impossible_change_is_refused_with_the_contracts_reason(portfolio):
         apply_change(portfolio, "no-such-product", "units 3")
 
 
+def test_a_certificate_relevant_to_the_category_can_be_added_and_counts_as_relevant(
+    model, portfolio
+):
+    battery = portfolio.products.query("category == 'battery_ess'")["product_id"].iloc[0]
+    after = apply_change(portfolio, battery, "add certification UL 9540")
+    added = after.certifications.iloc[-1]
+    assert (added["scheme"], added["issuer_country"], added["status"]) == (
+        "UL 9540",
+        "US",
+        "active",
+    )
+    features = model.features(after).iloc[0]
+    before = model.features(portfolio.subset([battery])).iloc[0]
+    assert (
+        features["certs_active_overseas_relevant"] == before["certs_active_overseas_relevant"] + 1
+    )
+    assert features["certs_active_overseas_other"] == before["certs_active_overseas_other"]
+    drone = portfolio.products.query("category == 'drone'")["product_id"].iloc[0]
+    with pytest.raises(ValueError, match="'FDA_510K' is not one riskmodel knows for drone"):
+        apply_change(portfolio, drone, "add certification FDA_510K")
+    assert "add certification UL_9540" in candidate_changes(portfolio, battery)
+
+
 def test_changes_land_where_expected(portfolio):
     pid = _failing_product(portfolio)
     standard = portfolio.test_results.query("product_id == @pid and outcome == 'fail'")[

@@ -51,12 +51,14 @@ def _failed_critical_safety_tests(portfolio: Portfolio) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _active_overseas_certs(portfolio: Portfolio, issued_days_before: int) -> pd.DataFrame:
+def _active_overseas_certs(
+    portfolio: Portfolio, issued_days_before: int, scheme: str = "UL"
+) -> pd.DataFrame:
     p = portfolio.products
     return pd.DataFrame(
         {
             "product_id": p["product_id"],
-            "scheme": "UL",
+            "scheme": scheme,
             "issuer_country": "US",
             "status": "active",
             "issued_date": p["coverage_start"] - pd.Timedelta(days=issued_days_before),
@@ -73,10 +75,13 @@ def test_a_failed_critical_safety_test_never_lowers_safety_risk(model, base):
 
 
 @pytest.mark.parametrize("issued_days_before", [0, 400, 3000])
-def test_an_active_overseas_certification_never_raises_either_risk(model, base, issued_days_before):
+@pytest.mark.parametrize("scheme", ["UL", "FDA_510K", "EASA_C2"])  # relevant to some, not others
+def test_an_active_overseas_certification_never_raises_either_risk(
+    model, base, issued_days_before, scheme
+):
     before = model.predict(base)
     after = model.predict(
-        _with(base, "certifications", _active_overseas_certs(base, issued_days_before))
+        _with(base, "certifications", _active_overseas_certs(base, issued_days_before, scheme))
     )
     for target in ("performance", "safety"):
         assert (after[f"{target}_risk"] <= before[f"{target}_risk"]).all()
@@ -84,15 +89,28 @@ def test_an_active_overseas_certification_never_raises_either_risk(model, base, 
 
 @pytest.mark.parametrize(
     ("column", "change"),
-    [("units_deployed", lambda s: s * 3), ("demo_months", lambda s: np.minimum(s + 6, 60))],
+    [
+        ("units_deployed", lambda s: s * 3),
+        ("units_deployed", lambda s: s * 500),  # far beyond any fleet seen in training
+        ("demo_months", lambda s: np.minimum(s + 6, 60)),
+        ("demo_months", lambda s: np.maximum(s / 4, 0.25)),  # shorter: never higher (reversed)
+    ],
 )
 def test_more_units_or_months_never_lower_either_risk(model, base, column, change):
-    products = base.products.assign(**{column: change(base.products[column])})
-    before = model.predict(base)
-    after = model.predict(Portfolio(products, base.test_results, base.certifications))
+    changed = base.products[column].astype(float)
+    products = base.products.assign(**{column: change(changed)})
+    first, second = (
+        model.predict(base),
+        model.predict(Portfolio(products, base.test_results, base.certifications)),
+    )
+    more = products[column].astype(float) >= changed
+    assert more.all() or (~more).all()
+    low, high = (first, second) if more.all() else (second, first)
     for target in ("performance", "safety"):
-        assert (after[f"{target}_risk"] >= before[f"{target}_risk"]).all()
-        assert (after[f"{target}_risk"] > before[f"{target}_risk"]).any()
+        assert (high[f"{target}_risk"] >= low[f"{target}_risk"]).all()
+        assert (high[f"{target}_risk"] > low[f"{target}_risk"]).any()
+        expected = f"expected_{target}_incidents"
+        assert (high[expected] >= low[expected]).all()
 
 
 def test_scores_do_not_depend_on_row_order_ids_or_outcomes(model, base):

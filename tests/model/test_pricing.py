@@ -81,6 +81,30 @@ def test_a_higher_limit_never_lowers_the_premium(model, holdout):
     assert np.any(premiums[-1] > premiums[0])
 
 
+@pytest.mark.parametrize(
+    ("column", "factors"),
+    [("units_deployed", (1, 2, 10, 1000)), ("demo_months", (0.25, 0.5, 1.0, 4.0))],
+)
+def test_more_units_or_months_never_lower_the_premium(model, holdout, column, factors):
+    portfolio, _ = holdout
+    base = portfolio.products[column].astype(float)
+    limit = 60.0 if column == "demo_months" else np.inf
+    quotes = [
+        price_portfolio(
+            model,
+            _with(portfolio, **{column: np.clip(np.round(base * f, 2), 0.25, limit)}),
+            CONFIG,
+            n_jobs=1,
+        )
+        for f in factors
+    ]
+    for key in ("premium_krw", "expected_loss_krw", "expected_loss_upper_krw"):
+        values = [q[key].to_numpy() for q in quotes]
+        for lower, higher in zip(values, values[1:], strict=False):
+            assert np.all(higher >= lower - 1e-6), key
+        assert np.any(values[-1] > values[0])
+
+
 def test_adding_an_active_overseas_certification_never_raises_the_premium(model, holdout):
     portfolio, _ = holdout
     checked = 0
