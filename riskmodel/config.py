@@ -41,6 +41,9 @@ class BoosterParams:
     cat_smooth: float = 10.0
     min_data_per_group: int = 50
     monotone_method: str = "intermediate"
+    # Segments of the learned exposure curves of units and months (knots at quantiles of the
+    # training values); chosen on the robustness worlds together (README, "Robustness").
+    exposure_segments: int = 6
 
 
 @dataclass(frozen=True)
