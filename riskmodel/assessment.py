@@ -55,8 +55,9 @@ def assess(
 
     ``issues`` (per product_id, from validation) go into ``data_issues``.
     """
-    scores = score_portfolio(model, portfolio, n_jobs=n_jobs, issues=issues)
-    explanations = explain(model, portfolio, n_jobs=n_jobs)
+    X = model.features(portfolio)  # built once: scores, explanations and prices read it
+    scores = score_portfolio(model, portfolio, n_jobs=n_jobs, issues=issues, features=X)
+    explanations = explain(model, portfolio, n_jobs=n_jobs, features=X)
     reasons = reasons_table(model, portfolio, explanations)
     tail = ["data_issues", "model_version"]
     head = [c for c in scores.columns if c not in tail]

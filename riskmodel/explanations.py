@@ -116,10 +116,15 @@ class Explanation:
 
 
 def explain(
-    model: RiskModel, portfolio: Portfolio, *, n_jobs: int | None = None
+    model: RiskModel,
+    portfolio: Portfolio,
+    *,
+    n_jobs: int | None = None,
+    features: pd.DataFrame | None = None,
 ) -> dict[str, Explanation]:
-    """Exact contributions of every feature to every product's score, for both targets."""
-    X = model.features(portfolio)
+    """Exact contributions of every feature to every product's score, for both targets
+    (``features``: the portfolio's feature table, if already built)."""
+    X = model._features_of(portfolio, features)
     specs = list(model.feature_specs_)
     out = {}
     for target in TARGETS:

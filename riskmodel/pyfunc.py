@@ -121,7 +121,9 @@ class RiskModelPyfunc(mlflow.pyfunc.PythonModel):
         data = from_model_input(model_input)
         scores = score_with_reasons(self.model, data.portfolio, n_jobs=1, issues=data.issues)
         if data.portfolio.n_products:
-            quote = price_portfolio(self.model, data.portfolio, self.pricing, n_jobs=1)
+            quote = price_portfolio(
+                self.model, data.portfolio, self.pricing, n_jobs=1, predictions=scores
+            )
             scores = with_pricing_columns(scores, quote)
         rejected = data.rejects[data.rejects["table"] == "products"]
         if len(rejected):

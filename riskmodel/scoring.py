@@ -55,6 +55,7 @@ def score_portfolio(
     *,
     n_jobs: int | None = None,
     issues: Mapping[str, list[str]] | None = None,
+    features: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Scores of every product, in the order of ``portfolio.products``.
 
@@ -69,8 +70,10 @@ def score_portfolio(
     issues : mapping of product_id to list of str, optional
         Data issues found by validation (rows set aside, unknown category), put into
         ``data_issues`` before the model's own notes (a category or zone unseen in training).
+    features : DataFrame, optional
+        The portfolio's feature table, if already built (:meth:`RiskModel.features`).
     """
-    scores = model.predict(portfolio, n_jobs=n_jobs)
+    scores = model.predict(portfolio, n_jobs=n_jobs, features=features)
     fallback = _fallback_notes(model, portfolio).to_numpy()
     issues = issues or {}
     scores["data_issues"] = [

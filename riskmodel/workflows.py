@@ -210,7 +210,9 @@ def with_prices(
 ) -> Assessment:
     """The assessment with the pricing columns (expected loss, premium, interval, grade) placed
     right after the two risks in its scores."""
-    quote = price_portfolio(model, portfolio, pricing, n_jobs=n_jobs)
+    quote = price_portfolio(
+        model, portfolio, pricing, n_jobs=n_jobs, predictions=assessment.scores
+    )  # the expected incidents the assessment already holds
     return replace(assessment, scores=with_pricing_columns(assessment.scores, quote))
 
 

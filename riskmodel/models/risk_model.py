@@ -324,8 +324,28 @@ class RiskModel:
         self._check_fitted()
         return self.pipeline_.transform(portfolio)
 
-    def predict(self, portfolio: Portfolio, *, n_jobs: int | None = None) -> pd.DataFrame:
+    def _features_of(self, portfolio: Portfolio, features: pd.DataFrame | None) -> pd.DataFrame:
+        """``features`` if given (checked to have one row per product), else built."""
+        if features is None:
+            return self.features(portfolio)
+        if len(features) != portfolio.n_products:
+            raise ValueError(
+                f"features has {len(features)} rows for {portfolio.n_products} products: pass "
+                "the feature table of this portfolio (RiskModel.features)"
+            )
+        return features
+
+    def predict(
+        self,
+        portfolio: Portfolio,
+        *,
+        n_jobs: int | None = None,
+        features: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
         """Expected incidents and risks of every product.
+
+        ``features``, the portfolio's feature table (:meth:`features`) when the caller has already
+        built it, is used instead of building it again.
 
         Returns
         -------
@@ -334,7 +354,7 @@ class RiskModel:
             ``expected_performance_incidents``, ``expected_safety_incidents`` and
             ``exposure_unit_years``, one row per product in the order of ``portfolio.products``.
         """
-        X = self.features(portfolio)
+        X = self._features_of(portfolio, features)
         out = pd.DataFrame({"product_id": portfolio.products["product_id"].to_numpy()})
         for target in TARGETS:
             out[f"{target}_risk"] = self.models_[target].predict_probability(X, n_jobs=n_jobs)

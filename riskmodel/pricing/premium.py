@@ -67,8 +67,13 @@ def expected_losses(
     level: float = 0.9,
     scale: float = 1.0,
     n_jobs: int | None = None,
+    predictions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Expected loss in each product's layer, per kind and in total, with its interval.
+
+    ``predictions``, the model's predictions for this portfolio (:meth:`RiskModel.predict`, or
+    scores that carry its ``expected_<kind>_incidents`` columns) when already made, are used
+    instead of predicting again.
 
     The interval of each kind's expected loss is ``expected x exp(+- z x scale x sd)``, where
     ``sd`` is the log-scale standard error of the product's category measured by the model's
@@ -87,7 +92,12 @@ def expected_losses(
     if scale < 0:
         raise ValueError(f"scale must be >= 0, got {scale!r}")
     products = portfolio.products
-    scores = model.predict(portfolio, n_jobs=n_jobs)
+    if predictions is None:
+        scores = model.predict(portfolio, n_jobs=n_jobs)
+    elif predictions["product_id"].tolist() != products["product_id"].tolist():
+        raise ValueError("predictions must list the portfolio's products in the same order")
+    else:
+        scores = predictions
     category = products["category"].astype(str)
     z = float(ndtri(0.5 + level / 2)) * scale
     out = pd.DataFrame({"product_id": products["product_id"].to_numpy()})
@@ -115,9 +125,15 @@ def expected_losses(
 
 
 def price_portfolio(
-    model: RiskModel, portfolio: Portfolio, config: PricingConfig, *, n_jobs: int | None = None
+    model: RiskModel,
+    portfolio: Portfolio,
+    config: PricingConfig,
+    *,
+    n_jobs: int | None = None,
+    predictions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Expected loss, premium, premium interval and grade of every product.
+    """Expected loss, premium, premium interval and grade of every product (``predictions``: as
+    in :func:`expected_losses`).
 
     Returns
     -------
@@ -125,7 +141,12 @@ def price_portfolio(
         ``product_id`` and :data:`PRICING_COLUMNS`, one row per product in portfolio order.
     """
     losses = expected_losses(
-        model, portfolio, level=config.interval_level, scale=config.interval_scale, n_jobs=n_jobs
+        model,
+        portfolio,
+        level=config.interval_level,
+        scale=config.interval_scale,
+        n_jobs=n_jobs,
+        predictions=predictions,
     )
     expected = losses["expected_loss_krw"].to_numpy()
     upper = losses["expected_loss_upper_krw"].to_numpy()

@@ -135,6 +135,25 @@ def test_generate_writes_a_portfolio(tmp_path):
     assert json.loads((tmp_path / "generator.json").read_text())["seed"] == 4
 
 
+def test_one_score_run_builds_the_feature_table_once(
+    tmp_path, monkeypatch, model_dir, score_folder
+):
+    # scores, explanations, reasons and prices all read the one feature table of the assessment
+    from sklearn.pipeline import FeatureUnion
+
+    calls = []
+    transform = FeatureUnion.transform
+
+    def counted(self, X, **params):
+        calls.append(len(X.products))
+        return transform(self, X, **params)
+
+    monkeypatch.setattr(FeatureUnion, "transform", counted)
+    result = _score(model_dir, score_folder, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert calls == [300]  # one transform, of the whole portfolio (score_folder: 300 products)
+
+
 def test_score_writes_contract_outputs(scored):
     scores = pd.read_csv(scored / "scores.csv", keep_default_na=False)
     assert scores.columns[:3].tolist() == ["product_id", "performance_risk", "safety_risk"]

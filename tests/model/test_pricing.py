@@ -157,3 +157,22 @@ def test_an_unseen_category_gets_the_widest_interval(model, holdout):
     unseen = _with(one, category=pd.Series(["quantum_computer"], dtype=object).to_numpy())
     sd = model.uncertainty_log_sd("safety", unseen.products["category"])
     assert sd[0] == max(model.uncertainty_["log_sd"]["safety"].values())
+
+
+def test_prices_from_given_predictions_equal_prices_from_the_model(model, holdout):
+    # the assessment prices from the expected incidents it already holds, not by predicting again
+    portfolio = holdout[0]
+    predictions = model.predict(portfolio)
+    config = PricingConfig()
+    again = price_portfolio(model, portfolio, config)
+    given = price_portfolio(model, portfolio, config, predictions=predictions)
+    pd.testing.assert_frame_equal(again, given)
+    with pytest.raises(ValueError, match="same order"):
+        price_portfolio(model, portfolio, config, predictions=predictions.iloc[::-1])
+
+
+def test_a_feature_table_of_another_portfolio_is_refused(model, holdout):
+    portfolio = holdout[0]
+    X = model.features(portfolio.subset(portfolio.products["product_id"][:10]))
+    with pytest.raises(ValueError, match="features has 10 rows"):
+        model.predict(portfolio, features=X)
