@@ -173,7 +173,9 @@ MaxFileMb = Annotated[
 ]
 PricingOption = Annotated[
     Path | None,
-    typer.Option("--pricing", help="Pricing config (TOML; default configs/pricing.toml)."),
+    typer.Option(
+        "--pricing", help="Pricing config (TOML; default riskmodel/configs/pricing.toml)."
+    ),
 ]
 ModelRef = Annotated[
     str,

@@ -1,6 +1,7 @@
 """Training configuration: every choice that shapes a model, in one versioned file.
 
-A config is a TOML file (see ``configs/train.toml``); any key left out takes the default below. The
+A config is a TOML file (see ``riskmodel/configs/train.toml``, shipped with the package and equal
+to the defaults); any key left out takes the default below. The
 config used is written into every trained model folder, so a model can always be retrained exactly.
 
 Examples

@@ -275,7 +275,7 @@ def score(
     folder: ``scores.csv`` (risks, expected loss, premium, interval, grade, reasons),
     ``rejects.csv``, ``run_summary.json``, ``pricing.json``, ``credibility.csv``,
     ``explanations.csv``, global importance and (``plots``) the SHAP summary and dependence plots.
-    ``pricing`` defaults to ``configs/pricing.toml``.
+    ``pricing`` defaults to ``riskmodel/configs/pricing.toml``.
 
     Rows that break the contract are set aside and listed in ``rejects.csv``; the rest is scored.
     With ``strict``, any rejected row stops the run after writing ``rejects.csv`` and

@@ -5,8 +5,8 @@
 The half-sample refits measure estimation noise but not the smoothing bias every model has, so
 their standard error understates how far an expected loss can be from the truth. This script prints
 the coverage of the true expected loss (``truth.csv``) for a grid of scales at the config's interval
-level; put the smallest scale that reaches the level into ``configs/pricing.toml``. Use a portfolio
-that was neither trained on nor used by the demo's checks (``--generate`` makes one).
+level; put the smallest scale that reaches the level into ``riskmodel/configs/pricing.toml``. Use a
+portfolio that was neither trained on nor used by the demo's checks (``--generate`` makes one).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--data", required=True, type=Path, help="data folder with truth.csv")
     parser.add_argument("--generate", type=int, metavar="N", help="first generate N products")
     parser.add_argument("--seed", type=int, default=3, help="seed for --generate")
-    parser.add_argument("--pricing", help="pricing config (default configs/pricing.toml)")
+    parser.add_argument("--pricing", help="pricing config (default riskmodel/configs/pricing.toml)")
     parser.add_argument("--step", type=float, default=0.05, help="grid step of the scales")
     args = parser.parse_args()
 

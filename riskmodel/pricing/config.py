@@ -1,7 +1,7 @@
 """The pricing configuration: loadings, minimum premium, interval level and grade boundaries.
 
 Every value that turns an expected loss into a premium or a grade lives in one versioned TOML file
-(``configs/pricing.toml``); the values used are written into every priced output
+(``riskmodel/configs/pricing.toml``); the values used are written into every priced output
 (``run_summary.json``, ``pricing.json``), so a premium can always be traced to the config that
 made it.
 
@@ -28,7 +28,9 @@ from riskmodel.config import read_toml, refuse_unknown_keys
 __all__ = ["PricingConfig", "load_pricing_config", "GRADES", "DEFAULT_PRICING_CONFIG"]
 
 GRADES = ("A", "B", "C", "D", "E")
-DEFAULT_PRICING_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "pricing.toml"
+#: The versioned pricing config, shipped with the package (package data: an installed wheel reads
+#: the same file as a checkout).
+DEFAULT_PRICING_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "pricing.toml"
 
 
 @dataclass(frozen=True)
@@ -152,10 +154,9 @@ class PricingConfig:
 
 
 def load_pricing_config(path: str | os.PathLike | None = None) -> PricingConfig:
-    """Read a TOML pricing config; ``None`` reads the project's ``configs/pricing.toml`` if it is
-    there, else the defaults (which that file repeats)."""
+    """Read a TOML pricing config; ``None`` reads the package's ``riskmodel/configs/pricing.toml``
+    (:data:`DEFAULT_PRICING_CONFIG`, equal to the defaults; a missing file is an error, not a
+    silent fall-back)."""
     if path is None:
-        if not DEFAULT_PRICING_CONFIG.is_file():
-            return PricingConfig()
         path = DEFAULT_PRICING_CONFIG
     return PricingConfig.from_dict(read_toml(path, "pricing config"))

@@ -8,7 +8,7 @@ from riskmodel.config import TrainConfig, load_config
 def test_the_shipped_config_loads_and_equals_the_defaults(tmp_path):
     from tests.conftest import REPO
 
-    assert load_config(REPO / "configs" / "train.toml") == TrainConfig()
+    assert load_config(REPO / "riskmodel" / "configs" / "train.toml") == TrainConfig()
     assert load_config(None) == TrainConfig()
 
 
@@ -41,3 +41,39 @@ def test_bad_configs_say_what_is_wrong(tmp_path, text, message):
 def test_a_missing_config_file_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_a_built_wheel_ships_the_configs(tmp_path):
+    # an installed wheel must read the same configs as the checkout, not fall back to defaults
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    from tests.conftest import REPO
+
+    src = tmp_path / "src"
+    shutil.copytree(
+        REPO / "riskmodel", src / "riskmodel", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = (tmp_path / "dist").glob("riskmodel-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"riskmodel/configs/train.toml", "riskmodel/configs/pricing.toml"} <= names
