@@ -124,7 +124,7 @@ def explain(
 ) -> dict[str, Explanation]:
     """Exact contributions of every feature to every product's score, for both targets
     (``features``: the portfolio's feature table, if already built)."""
-    X = model._features_of(portfolio, features)
+    X = model.features_for(portfolio, features)
     specs = list(model.feature_specs_)
     out = {}
     for target in TARGETS:

@@ -778,6 +778,14 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         trees, values = self._components(X, exposure, n_jobs)
         return self.calibration_.risk(trees, values, self.exposure_curves_)
 
+    def predict_count_and_probability(
+        self, X, *, exposure=None, n_jobs: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`predict` and :meth:`predict_probability` from one pass through the trees."""
+        trees, values = self._components(X, exposure, n_jobs)
+        expected = np.exp(trees + self._curve_offset(values, self.exposure_curves_))
+        return expected, self.calibration_.risk(trees, values, self.exposure_curves_)
+
     def score(self, X, y, sample_weight=None, *, exposure=None) -> float:
         """D^2: the share of Poisson deviance explained, relative to the mean of ``y``."""
         mean = self.predict(X, exposure=exposure)

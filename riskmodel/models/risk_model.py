@@ -324,8 +324,9 @@ class RiskModel:
         self._check_fitted()
         return self.pipeline_.transform(portfolio)
 
-    def _features_of(self, portfolio: Portfolio, features: pd.DataFrame | None) -> pd.DataFrame:
-        """``features`` if given (checked to have one row per product), else built."""
+    def features_for(self, portfolio: Portfolio, features: pd.DataFrame | None) -> pd.DataFrame:
+        """The feature table of ``portfolio``: ``features`` if the caller has already built it
+        (checked to have one row per product), else built (:meth:`features`)."""
         if features is None:
             return self.features(portfolio)
         if len(features) != portfolio.n_products:
@@ -354,12 +355,13 @@ class RiskModel:
             ``expected_performance_incidents``, ``expected_safety_incidents`` and
             ``exposure_unit_years``, one row per product in the order of ``portfolio.products``.
         """
-        X = self._features_of(portfolio, features)
+        X = self.features_for(portfolio, features)
         out = pd.DataFrame({"product_id": portfolio.products["product_id"].to_numpy()})
+        both = {t: self.models_[t].predict_count_and_probability(X, n_jobs=n_jobs) for t in TARGETS}
         for target in TARGETS:
-            out[f"{target}_risk"] = self.models_[target].predict_probability(X, n_jobs=n_jobs)
+            out[f"{target}_risk"] = both[target][1]
         for target in TARGETS:
-            out[f"expected_{target}_incidents"] = self.models_[target].predict(X, n_jobs=n_jobs)
+            out[f"expected_{target}_incidents"] = both[target][0]
         out["exposure_unit_years"] = exposure_unit_years(portfolio.products).to_numpy()
         return out
 

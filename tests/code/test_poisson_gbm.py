@@ -303,6 +303,9 @@ def test_overdispersed_counts_get_a_calibrated_probability():
     calibrated = model.predict_probability(X)
     assert abs(calibrated.sum() / true.sum() - 1) < 0.03 < poisson.sum() / true.sum() - 1
     assert model.predict(X).sum() / mean.sum() == pytest.approx(1, abs=0.03)  # counts unchanged
+    count, probability = model.predict_count_and_probability(X)  # one pass, the same numbers
+    np.testing.assert_array_equal(count, model.predict(X))
+    np.testing.assert_array_equal(probability, calibrated)
 
 
 def test_poisson_counts_keep_the_poisson_probability(claims):
