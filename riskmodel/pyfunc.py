@@ -35,12 +35,7 @@ from riskmodel.contract import TABLES
 from riskmodel.models import RiskModel
 from riskmodel.models.persistence import load_model
 from riskmodel.portfolio import Portfolio, contract_text
-from riskmodel.pricing import (
-    PricingConfig,
-    load_pricing_config,
-    price_portfolio,
-    with_pricing_columns,
-)
+from riskmodel.pricing import PricingConfig, load_pricing_config
 from riskmodel.validation import ValidationResult, validate_tables
 
 __all__ = ["RiskModelPyfunc", "to_model_input", "from_model_input", "signature", "CHILD_TABLES"]
@@ -119,12 +114,13 @@ class RiskModelPyfunc(mlflow.pyfunc.PythonModel):
         """One output row per input row: the scores of the accepted products, then one row per
         rejected product with no scores and the reasons in ``data_issues``."""
         data = from_model_input(model_input)
-        scores = score_with_reasons(self.model, data.portfolio, n_jobs=1, issues=data.issues)
-        if data.portfolio.n_products:
-            quote = price_portfolio(
-                self.model, data.portfolio, self.pricing, n_jobs=1, predictions=scores
-            )
-            scores = with_pricing_columns(scores, quote)
+        scores = score_with_reasons(
+            self.model,
+            data.portfolio,
+            pricing=self.pricing if data.portfolio.n_products else None,
+            n_jobs=1,
+            issues=data.issues,
+        )
         rejected = data.rejects[data.rejects["table"] == "products"]
         if len(rejected):
             missing = pd.DataFrame(

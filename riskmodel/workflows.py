@@ -25,7 +25,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +41,7 @@ from riskmodel.io import MAX_FILE_MB, write_csv, write_text
 from riskmodel.models import RiskModel
 from riskmodel.models.persistence import save_model
 from riskmodel.portfolio import Portfolio
-from riskmodel.pricing import (
-    PricingConfig,
-    load_pricing_config,
-    price_portfolio,
-    with_pricing_columns,
-)
+from riskmodel.pricing import PricingConfig, load_pricing_config
 from riskmodel.pricing.evaluation import evaluate_pricing
 from riskmodel.scoring import run_summary, write_outputs
 from riskmodel.synthetic import GENERATOR_VERSION, generate_portfolio, write_portfolio
@@ -200,22 +195,6 @@ def _load(model: str | os.PathLike | RiskModel, tracking_uri: str | None = None)
     return load_scoring_model(model, uri=tracking_uri)
 
 
-def with_prices(
-    assessment: Assessment,
-    model: RiskModel,
-    portfolio: Portfolio,
-    pricing: PricingConfig,
-    *,
-    n_jobs: int | None = None,
-) -> Assessment:
-    """The assessment with the pricing columns (expected loss, premium, interval, grade) placed
-    right after the two risks in its scores."""
-    quote = price_portfolio(
-        model, portfolio, pricing, n_jobs=n_jobs, predictions=assessment.scores
-    )  # the expected incidents the assessment already holds
-    return replace(assessment, scores=with_pricing_columns(assessment.scores, quote))
-
-
 def pricing_summary(model: RiskModel, pricing: PricingConfig) -> dict:
     """What a priced output must carry: the pricing config, the grade boundaries and the
     severity model's credibility weights per category."""
@@ -287,8 +266,9 @@ def score(
         write_outputs(None, run_summary(data, None, risk_model, strict=True), data.rejects, out_dir)
         data.check_strict()
     pricing = pricing or load_pricing_config()
-    assessment = assess(risk_model, data.portfolio, n_jobs=n_jobs, issues=data.issues)
-    assessment = with_prices(assessment, risk_model, data.portfolio, pricing, n_jobs=n_jobs)
+    assessment = assess(
+        risk_model, data.portfolio, pricing=pricing, n_jobs=n_jobs, issues=data.issues
+    )
     write_assessment(assessment, data, risk_model, out_dir, plots=plots, pricing=pricing)
     return assessment.scores
 
@@ -365,7 +345,7 @@ def rates(
     risk_model = _load(model, tracking_uri)
     pricing = pricing or load_pricing_config()
     portfolio = load_data(data_dir).portfolio
-    quote = price_portfolio(risk_model, portfolio, pricing)
+    quote = assess(risk_model, portfolio, pricing=pricing).scores
     table = rate_table(portfolio.products, quote, min_products=min_products)
     table.insert(0, "pricing_version", pricing.version)
     table.insert(1, "model_version", risk_model.version_)
@@ -717,8 +697,7 @@ def run_demo(
     # Score with the saved folder, not the in-memory model: the demo checks the real artefact.
     saved = _load(model_dir)
     pricing = pricing or load_pricing_config()
-    assessment = assess(saved, holdout, issues=holdout_data.issues)
-    assessment = with_prices(assessment, saved, holdout, pricing)
+    assessment = assess(saved, holdout, pricing=pricing, issues=holdout_data.issues)
     write_assessment(assessment, holdout_data, saved, out_dir, pricing=pricing)
     scores = assessment.scores
     seconds["score, explain and price"] = time.perf_counter() - t0
@@ -736,7 +715,13 @@ def run_demo(
 
     t0 = time.perf_counter()
     write_audit(
-        saved, holdout_data, pricing, out_dir / "audit.html", data_dir=holdout_dir, tracking_uri=uri
+        saved,
+        holdout_data,
+        pricing,
+        out_dir / "audit.html",
+        data_dir=holdout_dir,
+        tracking_uri=uri,
+        assessment=assessment,
     )
     seconds["audit report"] = time.perf_counter() - t0
     result = DemoResult(

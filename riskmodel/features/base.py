@@ -1,10 +1,16 @@
-"""Shared machinery of the portfolio transformers: input checks and JSON persistence.
+"""Shared machinery of the portfolio transformers: input checks, evidence, words, JSON persistence.
 
 The transformers take a whole :class:`~riskmodel.portfolio.Portfolio` as ``X`` (they need several
-tables at once) and return one row per product, in the order of ``X.products``.
+tables at once) and return one row per product, in the order of ``X.products``. Each one also
+explains itself: :meth:`PortfolioTransformer.evidence` names the rows behind its values (which
+standards failed, which certifications count as what) and :meth:`PortfolioTransformer.describe`
+puts a value of one of its features into words. Reasons and what-if read these; nothing else
+re-derives what a transformer computed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -14,7 +20,16 @@ from sklearn.utils.validation import check_is_fitted
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.portfolio import Portfolio
 
-__all__ = ["PortfolioTransformer", "count_per_product"]
+__all__ = ["PortfolioTransformer", "count_per_product", "EVIDENCE_COLUMNS", "listed"]
+
+#: The columns of :meth:`PortfolioTransformer.evidence`: the position of the product (its row in
+#: ``X.products``), the topic (e.g. ``failed:safety``) and the item (a standard or a scheme).
+EVIDENCE_COLUMNS = ("position", "topic", "item")
+
+
+def listed(value, none: str, some: str, evidence: Mapping[str, str], topic: str) -> str:
+    """``none`` for a zero count, else ``some`` followed by the product's evidence for ``topic``."""
+    return none if value == 0 else f"{some}: {evidence.get(topic, '')}"
 
 
 def count_per_product(pos: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
@@ -26,7 +41,8 @@ class PortfolioTransformer(TransformerMixin, BaseEstimator):
     """Base class: a transformer from a Portfolio to a feature DataFrame.
 
     Subclasses implement ``_fit(portfolio)`` (set fitted attributes ending in ``_``, including
-    ``feature_specs_``) and ``_transform(portfolio) -> DataFrame``.
+    ``feature_specs_``), ``_transform(portfolio) -> DataFrame`` and ``describe``; those whose
+    features aggregate child rows also implement ``_evidence``.
     """
 
     def fit(self, X: Portfolio, y=None):
@@ -41,6 +57,23 @@ class PortfolioTransformer(TransformerMixin, BaseEstimator):
         out = self._transform(X)
         out.index = pd.RangeIndex(X.n_products)
         return out[self.get_feature_names_out().tolist()]
+
+    def evidence(self, X: Portfolio) -> pd.DataFrame:
+        """The rows behind the feature values, one row per (product, topic, item): see
+        :data:`EVIDENCE_COLUMNS`. Empty for a transformer that only reads product columns."""
+        check_is_fitted(self, "feature_specs_")
+        self._check_input(X)
+        out = self._evidence(X)
+        return out[list(EVIDENCE_COLUMNS)].reset_index(drop=True)
+
+    def _evidence(self, X: Portfolio) -> pd.DataFrame:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in EVIDENCE_COLUMNS})
+
+    def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+        """What ``value`` of ``feature`` (one of this transformer's) says about a product, in
+        words; ``evidence`` maps the product's topics to the items behind them (the joined
+        :meth:`evidence` of the product)."""
+        raise NotImplementedError(f"{type(self).__name__} does not describe {feature!r}")
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "feature_specs_")

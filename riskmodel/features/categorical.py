@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -88,6 +89,11 @@ class CategoricalColumns(PortfolioTransformer):
             )
             for col in self.columns
         ]
+
+    def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+        if value == UNKNOWN:
+            return f"{feature} unseen in training (portfolio-average {feature} effect)"
+        return f"{feature} {value}"
 
     def _transform(self, portfolio) -> pd.DataFrame:
         products = portfolio.products

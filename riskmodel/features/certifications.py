@@ -18,10 +18,12 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-from riskmodel.features.base import PortfolioTransformer, count_per_product
+from riskmodel.features.base import PortfolioTransformer, count_per_product, listed
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.reference import DOMESTIC_COUNTRY, RELEVANT_OVERSEAS_SCHEMES, normalise_scheme
 
@@ -79,6 +81,25 @@ _SPECS = (
 )
 
 
+#: Words for a zero and a positive count of each class.
+_WORDS = {
+    "certs_active_overseas_relevant": (
+        "no active overseas certification relevant to the category",
+        "active overseas certification relevant to the category",
+    ),
+    "certs_active_overseas_other": (
+        "no other active overseas certification",
+        "other active overseas certification (not specific to the category)",
+    ),
+    "certs_active_domestic": ("no active domestic certification", "active domestic certification"),
+    "certs_withdrawn_suspended": (
+        "no withdrawn or suspended certification",
+        "withdrawn or suspended certification",
+    ),
+    "certs_expired": ("no lapsed certification", "lapsed certification"),
+}
+
+
 class CertificationFeatures(PortfolioTransformer):
     """Aggregate ``certifications`` to one row of features per product.
 
@@ -132,6 +153,24 @@ class CertificationFeatures(PortfolioTransformer):
             default="",
         )
         return c, pos, classes
+
+    def _evidence(self, portfolio) -> pd.DataFrame:
+        """Topics ``certs:<class>``: the schemes counted in each class of :data:`CERT_CLASSES`."""
+        certs, pos, classes = self.classify(portfolio)
+        counted = classes != ""
+        return pd.DataFrame(
+            {
+                "position": pos[counted],
+                "topic": "certs:" + classes[counted].astype(object),
+                "item": certs["scheme"].to_numpy(dtype=object)[counted],
+            }
+        )
+
+    def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+        if feature == "certs_years_certified":
+            return "no active certification" if value == 0 else f"certified for {value:.1f} years"
+        none, some = _WORDS[feature]
+        return listed(value, none, some, evidence, "certs:" + feature[len("certs_") :])
 
     def _transform(self, portfolio) -> pd.DataFrame:
         products = portfolio.products

@@ -25,11 +25,14 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from riskmodel.contract import TEST_KINDS
-from riskmodel.features.base import PortfolioTransformer, count_per_product
+from riskmodel.features.base import PortfolioTransformer, count_per_product, listed
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.reference import FAMILIES, STANDARDS_CATALOGUE, TEST_KIND_FAMILY, normalise_standard
 
@@ -92,6 +95,63 @@ def finding_severity(severity: pd.Series, outcome: np.ndarray) -> np.ndarray:
 def family_label(family: str) -> str:
     """The name part of a family's features: ``safety`` -> ``safety_related``."""
     return f"{family}_related"
+
+
+@dataclass(frozen=True)
+class _TestRows:
+    """The test rows of a portfolio and what is derived from each row, once."""
+
+    table: pd.DataFrame
+    pos: np.ndarray  # position of the row's product
+    kind: np.ndarray
+    family: np.ndarray
+    outcome: np.ndarray
+    std: np.ndarray  # normalised standard
+    latest: np.ndarray  # the most recent test of its (product, standard)
+    severity: np.ndarray  # SEVERITY_RANK of the finding
+    margin: np.ndarray  # normalised margin (missing without a measurement)
+
+
+_SEVERITY_NAME = {rank: name for name, rank in SEVERITY_RANK.items()}
+
+
+def _describe_family(measure: str, family: str, value, missing: bool, evidence) -> str:
+    label = f"{family}-related"
+    if measure == "worst_severity":
+        if value == 0:
+            return f"no open {label} finding"
+        where = evidence.get("worst:" + family)
+        return f"open {label} finding of {_SEVERITY_NAME[int(value)]} severity" + (
+            f" ({where})" if where else ""
+        )
+    if measure in ("critical_failures", "unresolved"):
+        word = "critical" if measure == "critical_failures" else "unresolved"
+        return listed(
+            value,
+            f"no {word} {label} failure",
+            f"{word} {label} failure",
+            evidence,
+            f"{measure.split('_')[0]}:{family}",
+        )
+    if measure in ("min_margin", "mean_margin"):
+        if missing:
+            return f"no measured {label} test"
+        side = "inside" if value >= 0 else "beyond"
+        if measure == "mean_margin":
+            return f"{label} measurements on average {abs(value):.0%} {side} their limits"
+        where = evidence.get("thinnest:" + family)
+        return f"thinnest {label} margin {abs(value):.0%} {side} the limit" + (
+            f" ({where})" if where else ""
+        )
+    if measure == "expected_missing":
+        return listed(
+            value,
+            f"every expected {label} standard passed",
+            f"expected {label} standard without a pass",
+            evidence,
+            f"missing:{family}",
+        )
+    return f"{measure} ({label}) = {value}"
 
 
 class LabTestFeatures(PortfolioTransformer):
@@ -190,20 +250,45 @@ class LabTestFeatures(PortfolioTransformer):
         )
         self.feature_specs_ = specs
 
+    def _rows(self, portfolio) -> _TestRows:
+        """The test rows with what every feature and every piece of evidence reads from them."""
+        t, pos = self._child_rows(portfolio, "test_results")
+        outcome = t["outcome"].to_numpy(dtype=object)
+        std = map_values(t["standard"], normalise_standard)
+        return _TestRows(
+            table=t,
+            pos=pos,
+            kind=t["test_kind"].to_numpy(dtype=object),
+            family=map_values(t["test_kind"], TEST_KIND_FAMILY),
+            outcome=outcome,
+            std=std,
+            latest=latest_tests(pos, std, t["test_date"].to_numpy(), outcome),
+            severity=finding_severity(t["severity"], outcome),
+            margin=normalised_margin(
+                t["measured_value"].to_numpy(dtype="float64", na_value=np.nan),
+                t["limit_value"].to_numpy(dtype="float64", na_value=np.nan),
+                t["higher_is_better"].fillna(True).to_numpy(dtype=bool),
+            ),
+        )
+
     def _transform(self, portfolio) -> pd.DataFrame:
         products = portfolio.products
         n = len(products)
-        t, pos = self._child_rows(portfolio, "test_results")
-        kind = t["test_kind"].to_numpy(dtype=object)
-        outcome = t["outcome"].to_numpy(dtype=object)
-        passed, failed = outcome == "pass", outcome == "fail"
-        family = map_values(t["test_kind"], TEST_KIND_FAMILY)
+        r = self._rows(portfolio)
+        t, pos, kind, family, latest, severity, margin = (
+            r.table,
+            r.pos,
+            r.kind,
+            r.family,
+            r.latest,
+            r.severity,
+            r.margin,
+        )
+        passed, failed = r.outcome == "pass", r.outcome == "fail"
 
         def count(mask) -> np.ndarray:
             return count_per_product(pos, mask, n)
 
-        std = map_values(t["standard"], normalise_standard)
-        latest = latest_tests(pos, std, t["test_date"].to_numpy(), outcome)
         out: dict[str, np.ndarray] = {}
         for k in TEST_KINDS:
             of_kind = kind == k
@@ -215,14 +300,7 @@ class LabTestFeatures(PortfolioTransformer):
                     tested > 0, count(of_kind & latest & failed) / tested, np.nan
                 )
 
-        severity = finding_severity(t["severity"], outcome)
-        margin = normalised_margin(
-            t["measured_value"].to_numpy(dtype="float64", na_value=np.nan),
-            t["limit_value"].to_numpy(dtype="float64", na_value=np.nan),
-            t["higher_is_better"].fillna(True).to_numpy(dtype=bool),
-        )
-        missing = self._expected_missing(products, pos, std, outcome)
-
+        missing = self._expected_missing(products, pos, r.std, r.outcome)
         for fam in FAMILIES:
             label = family_label(fam)
             in_fam = family == fam
@@ -250,6 +328,92 @@ class LabTestFeatures(PortfolioTransformer):
                 n_passed > 0, count(passed & accredited) / n_passed, np.nan
             )
         return pd.DataFrame(out)
+
+    def _evidence(self, portfolio) -> pd.DataFrame:
+        """Topics: ``failed:<kind>`` (the failed tests, with severity), ``critical:<family>``,
+        ``unresolved:<family>`` (standards whose latest test failed), ``open:<family>`` (standards
+        whose latest test is not a pass), ``worst:<family>`` (the standards at the worst open
+        severity), ``thinnest:<family>`` (the standard with the thinnest latest margin) and
+        ``missing:<family>`` (expected standards without a pass)."""
+        r = self._rows(portfolio)
+        t, pos, family, latest, rank = r.table, r.pos, r.family, r.latest, r.severity
+        standard = t["standard"].astype(str).to_numpy(dtype=object)
+        severity = t["severity"].astype("object").to_numpy()
+        named = np.where(pd.isna(severity), standard, standard + " (" + severity.astype(str) + ")")
+        failed = r.outcome == "fail"
+        critical = failed & (severity == "critical")
+
+        def part(mask, topic, item) -> pd.DataFrame:
+            return pd.DataFrame({"position": pos[mask], "topic": topic[mask], "item": item[mask]})
+
+        open_rows = latest & (rank > 0)
+        worst = pd.DataFrame(
+            {
+                "position": pos[open_rows],
+                "topic": "worst:" + family[open_rows],
+                "item": standard[open_rows],
+                "rank": rank[open_rows],
+            }
+        )
+        at_worst = worst["rank"] == worst.groupby(["position", "topic"])["rank"].transform("max")
+        measured = latest & ~np.isnan(r.margin)
+        thin = pd.DataFrame(
+            {
+                "position": pos[measured],
+                "topic": "thinnest:" + family[measured],
+                "item": standard[measured],
+                "margin": r.margin[measured],
+            }
+        )
+        thin = thin.sort_values("margin", kind="stable").drop_duplicates(["position", "topic"])
+        lack_pos, lack_std, lack_fam = expected_lacking(
+            self.expected_, portfolio.products, pos, r.std, r.outcome
+        )
+        return pd.concat(
+            [
+                part(failed, "failed:" + r.kind, named),
+                part(critical, "critical:" + family, standard),
+                part(failed & latest, "unresolved:" + family, named),
+                worst[at_worst].drop(columns="rank"),
+                thin.drop(columns="margin"),
+                pd.DataFrame(
+                    {"position": lack_pos, "topic": "missing:" + lack_fam, "item": lack_std}
+                ),
+                part(open_rows, "open:" + family, standard),
+            ],
+            ignore_index=True,
+        )
+
+    def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+        missing = value is None or (isinstance(value, float) and np.isnan(value))
+        if feature == "tests_accredited_share":
+            return (
+                "no passed test on file"
+                if missing
+                else f"{value:.0%} of passed tests from accredited laboratories"
+            )
+        for family in FAMILIES:
+            prefix = f"tests_{family_label(family)}_"
+            if feature.startswith(prefix):
+                return _describe_family(feature[len(prefix) :], family, value, missing, evidence)
+        kind, measure = feature[len("tests_") :].rsplit("_", 1)
+        if measure == "share":  # tests_<kind>_failing_share
+            kind = kind[: -len("_failing")]
+            if missing:
+                return f"no {kind} test on file"
+            return f"{value:.0%} of the {kind} standards tested currently failing"
+        if measure == "failed":
+            plural = "s" if value > 1 else ""
+            return listed(
+                value,
+                f"no failed {kind} test",
+                f"failed {kind} test{plural}",
+                evidence,
+                f"failed:{kind}",
+            )
+        if measure == "passed":
+            return f"no {kind} test passed" if value == 0 else f"{int(value)} {kind} test(s) passed"
+        return super().describe(feature, value, evidence)
 
     def _expected_missing(self, products, pos, std, outcome) -> dict[str, np.ndarray]:
         """Per family: expected standards of each product's category with no pass on file."""

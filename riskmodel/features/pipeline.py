@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import pandas as pd
 from sklearn.pipeline import FeatureUnion
 
 from riskmodel.features.base import PortfolioTransformer
@@ -27,14 +28,25 @@ from riskmodel.features.certifications import CertificationFeatures
 from riskmodel.features.lab_tests import LabTestFeatures
 from riskmodel.features.product import ProductAttributes
 from riskmodel.features.spec import FeatureSpec
+from riskmodel.portfolio import Portfolio
 
-__all__ = ["make_feature_pipeline", "feature_specs", "pipeline_state", "pipeline_from_state"]
+__all__ = [
+    "make_feature_pipeline",
+    "feature_specs",
+    "pipeline_state",
+    "pipeline_from_state",
+    "feature_evidence",
+    "describe_feature",
+    "feature_owners",
+]
 
 _TRANSFORMERS: dict[str, type[PortfolioTransformer]] = {
     cls.__name__: cls
     for cls in (CategoricalColumns, ProductAttributes, LabTestFeatures, CertificationFeatures)
 }
 STATE_VERSION = 1
+#: How many items of one topic a description lists before "and N more".
+LISTED_ITEMS = 3
 
 
 def make_feature_pipeline(*, handle_unknown: str = "fallback") -> FeatureUnion:
@@ -61,6 +73,41 @@ def make_feature_pipeline(*, handle_unknown: str = "fallback") -> FeatureUnion:
 def feature_specs(pipeline: FeatureUnion) -> list[FeatureSpec]:
     """The specs of every feature of a fitted pipeline, in column order."""
     return [spec for _, step in pipeline.transformer_list for spec in step.feature_specs_]
+
+
+def _listing(items) -> str:
+    items = list(dict.fromkeys(items))
+    more = f" and {len(items) - LISTED_ITEMS} more" if len(items) > LISTED_ITEMS else ""
+    return ", ".join(items[:LISTED_ITEMS]) + more
+
+
+def feature_evidence(pipeline: FeatureUnion, portfolio: Portfolio) -> dict[str, dict[str, str]]:
+    """Per product_id, the evidence of every transformer joined into words by topic (e.g.
+    ``{"failed:safety": "IEC 62133-2 (critical), UL 2271"}``): what :func:`describe_feature`
+    reads. Products without evidence are absent."""
+    parts = [step.evidence(portfolio) for _, step in pipeline.transformer_list]
+    items = pd.concat(parts, ignore_index=True)
+    ids = portfolio.products["product_id"].to_numpy(dtype=object)
+    items["product_id"] = ids[items["position"].to_numpy(dtype=int)]
+    grouped = items.groupby(["product_id", "topic"], sort=False)["item"].agg(_listing)
+    out: dict[str, dict[str, str]] = {}
+    for (product, topic), text in grouped.items():
+        out.setdefault(product, {})[topic] = text
+    return out
+
+
+def feature_owners(pipeline: FeatureUnion) -> dict[str, PortfolioTransformer]:
+    """Each feature's transformer: the one that made it, knows its evidence and its words."""
+    return {s.name: step for _, step in pipeline.transformer_list for s in step.feature_specs_}
+
+
+def describe_feature(pipeline: FeatureUnion, feature: str, value, evidence) -> str:
+    """A feature's value in words, by the transformer that made it, with the product's evidence
+    (one entry of :func:`feature_evidence`)."""
+    owner = feature_owners(pipeline).get(feature)
+    if owner is None:
+        raise KeyError(f"feature {feature!r} is not made by this pipeline")
+    return owner.describe(feature, value, evidence)
 
 
 def pipeline_state(pipeline: FeatureUnion) -> dict:

@@ -16,6 +16,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from riskmodel.contract import PUBLIC_EXPOSURE_LEVELS
@@ -57,6 +59,9 @@ _SPECS = (
 )
 
 
+_LEVEL_WORDS = ("closed site", "restricted public access", "open public access")
+
+
 class ProductAttributes(PortfolioTransformer):
     """TRL, company age, the ordinal level of public exposure, units and months.
 
@@ -67,6 +72,19 @@ class ProductAttributes(PortfolioTransformer):
 
     def _fit(self, portfolio) -> None:
         self.feature_specs_ = list(_SPECS)
+
+    def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+        if feature == "trl":
+            return f"technology readiness level {int(value)}"
+        if feature == "units_deployed":
+            return f"{int(value)} unit{'s' if value != 1 else ''} deployed"
+        if feature == "demo_months":
+            return f"coverage of {value:g} months"
+        if feature == "company_age_years":
+            return f"company {value:.1f} years old"
+        if feature == "public_exposure_level":
+            return _LEVEL_WORDS[int(value)]
+        return super().describe(feature, value, evidence)
 
     def _transform(self, portfolio) -> pd.DataFrame:
         p = portfolio.products

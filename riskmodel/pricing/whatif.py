@@ -29,19 +29,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from riskmodel.assessment import Assessment, assess
 from riskmodel.contract import PUBLIC_EXPOSURE_LEVELS, TARGETS
-from riskmodel.explanations import explain
-from riskmodel.features.lab_tests import latest_tests, map_values
+from riskmodel.features.pipeline import feature_owners
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import Portfolio, contract_text
 from riskmodel.pricing.config import PricingConfig
-from riskmodel.pricing.premium import price_portfolio
-from riskmodel.reasons import describe, listings
 from riskmodel.reference import (
     DOMESTIC_COUNTRY,
     DOMESTIC_SCHEMES,
     normalise_scheme,
-    normalise_standard,
     relevant_schemes,
     scheme_country,
 )
@@ -198,10 +195,8 @@ class WhatIf:
         return "\n".join(lines)
 
 
-def _priced(model: RiskModel, one: Portfolio, pricing: PricingConfig) -> pd.Series:
-    quote = price_portfolio(model, one, pricing, n_jobs=1).iloc[0]
-    risks = model.predict(one, n_jobs=1).iloc[0]
-    return pd.concat([risks, quote.drop("product_id")])
+def _assessed(model: RiskModel, one: Portfolio, pricing: PricingConfig) -> Assessment:
+    return assess(model, one, pricing=pricing, n_jobs=1)
 
 
 def _same(a, b) -> bool:
@@ -210,26 +205,29 @@ def _same(a, b) -> bool:
     return bool(a == b)
 
 
-def _moved(model: RiskModel, before: Portfolio, after: Portfolio) -> pd.DataFrame:
+def _moved(model: RiskModel, before: Assessment, after: Assessment) -> pd.DataFrame:
     """Per target, the features whose value changed with their factor on expected incidents,
     then one row for everything else (the same values contributing differently through
-    interactions in the trees, and exposure)."""
+    interactions in the trees, and exposure). The words are the transformers' own, read with
+    each side's evidence."""
     rows = []
-    ex_b, ex_a = explain(model, before, n_jobs=1), explain(model, after, n_jobs=1)
-    listed_b = listings(model, before)[before.products["product_id"].iloc[0]]
-    listed_a = listings(model, after)[after.products["product_id"].iloc[0]]
+    owners = feature_owners(model.pipeline_)
+    pid = before.scores["product_id"].iloc[0]
+    evidence_b, evidence_a = before.evidence.get(pid, {}), after.evidence.get(pid, {})
     for target in TARGETS:
-        cb, ca = ex_b[target].contributions.iloc[0], ex_a[target].contributions.iloc[0]
-        vb, va = ex_b[target].values.iloc[0], ex_a[target].values.iloc[0]
+        ex_b, ex_a = before.explanations[target], after.explanations[target]
+        cb, ca = ex_b.contributions.iloc[0], ex_a.contributions.iloc[0]
+        vb, va = ex_b.values.iloc[0], ex_a.values.iloc[0]
         delta = ca - cb
         changed = [f for f in delta.index if not _same(vb[f], va[f]) and f != "exposure"]
         for feature in sorted(changed, key=lambda f: -abs(delta[f])):
+            describe = owners[feature].describe
             rows.append(
                 {
                     "target": target,
                     "feature": feature,
-                    "before": describe(feature, vb[feature], listed_b),
-                    "after": describe(feature, va[feature], listed_a),
+                    "before": describe(feature, vb[feature], evidence_b),
+                    "after": describe(feature, va[feature], evidence_a),
                     "factor": float(np.exp(delta[feature])),
                 }
             )
@@ -261,38 +259,35 @@ def what_if(
     after = before
     for change in changes:
         after = apply_change(after, product_id, change)
+    assessed_b, assessed_a = _assessed(model, before, pricing), _assessed(model, after, pricing)
     return WhatIf(
         product_id,
         list(changes),
-        _priced(model, before, pricing),
-        _priced(model, after, pricing),
-        _moved(model, before, after),
+        assessed_b.scores.iloc[0],
+        assessed_a.scores.iloc[0],
+        _moved(model, assessed_b, assessed_a),
     )
 
 
-def candidate_changes(portfolio: Portfolio, product_id: str) -> list[str]:
+def candidate_changes(model: RiskModel, portfolio: Portfolio, product_id: str) -> list[str]:
     """Changes a company can actually make: certify with an overseas scheme relevant to its
     category that it does not hold active, re-test a standard whose latest result is not a pass,
-    restrict public exposure."""
+    restrict public exposure. What the product holds and fails is read from the feature
+    transformers' evidence, so it is what the model itself counted."""
     one = _one(portfolio, product_id)
     product = one.products.iloc[0]
-    active = set(one.certifications.loc[one.certifications["status"] == "active", "scheme"])
+    transformers = model.pipeline_.named_transformers
+    certs = transformers["certifications"].evidence(one)
+    active = certs.loc[certs["topic"].str.startswith("certs:active_"), "item"]
     held = {normalise_scheme(s) for s in active}
     out = [
         f"add certification {scheme}"
         for scheme in sorted(relevant_schemes(str(product["category"])))
         if scheme not in held
     ]
-    tests = one.test_results
-    if len(tests):
-        latest = latest_tests(
-            np.zeros(len(tests), dtype=int),
-            map_values(tests["standard"], normalise_standard),
-            tests["test_date"].to_numpy(),
-            tests["outcome"].to_numpy(),
-        )
-        failing = tests[latest & (tests["outcome"] != "pass").to_numpy()]
-        out += [f"pass test {standard}" for standard in sorted(set(failing["standard"]))]
+    tests = transformers["tests"].evidence(one)
+    failing = tests.loc[tests["topic"].str.startswith("open:"), "item"]
+    out += [f"pass test {standard}" for standard in sorted(set(failing))]
     level = PUBLIC_EXPOSURE_LEVELS.index(str(product["public_exposure"]))
     out += [f"public_exposure {lvl}" for lvl in PUBLIC_EXPOSURE_LEVELS[:level]]
     return out
@@ -315,10 +310,10 @@ def suggest(
         ``grade_after``, best first; only changes that lower the premium.
     """
     one = _one(portfolio, product_id)
-    before = _priced(model, one, pricing)
+    before = _assessed(model, one, pricing).scores.iloc[0]
     rows = []
-    for change in candidate_changes(portfolio, product_id):
-        after = _priced(model, apply_change(one, product_id, change), pricing)
+    for change in candidate_changes(model, portfolio, product_id):
+        after = _assessed(model, apply_change(one, product_id, change), pricing).scores.iloc[0]
         rows.append(
             {
                 "change": change,

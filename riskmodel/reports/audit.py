@@ -23,14 +23,14 @@ import numpy as np
 import pandas as pd
 
 from riskmodel import __version__
-from riskmodel.assessment import assess
+from riskmodel.assessment import Assessment, assess
 from riskmodel.contract import TARGETS
 from riskmodel.evaluation import BAND_LABELS, unit_band
 from riskmodel.explanations import importance, importance_by_group
 from riskmodel.io import write_text
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import exposure_unit_years
-from riskmodel.pricing import PricingConfig, price_portfolio, with_pricing_columns
+from riskmodel.pricing import PricingConfig
 from riskmodel.pricing.rates import rate_pivot, rate_table
 from riskmodel.reports.analysis import (
     actual_to_expected,
@@ -100,12 +100,18 @@ def audit_context(
     *,
     data_dir: str | os.PathLike | None = None,
     tracking_uri: str | None = None,
+    assessment: Assessment | None = None,
 ) -> dict:
-    """Everything the audit template shows, computed from the model and a data folder."""
+    """Everything the audit template shows, computed from the model and a data folder.
+
+    ``assessment``: the priced assessment of ``data`` with ``pricing``, if already made.
+    """
     portfolio = data.portfolio
-    assessment = assess(model, portfolio, issues=data.issues)
-    quote = price_portfolio(model, portfolio, pricing)
-    scores = with_pricing_columns(assessment.scores, quote)
+    if assessment is None:
+        assessment = assess(model, portfolio, pricing=pricing, issues=data.issues)
+    elif assessment.pricing != pricing or len(assessment.scores) != portfolio.n_products:
+        raise ValueError("the assessment given is not this data's assessment with this pricing")
+    scores = assessment.scores
     manifest = getattr(model, "manifest_", {}) or {}
     training = model.training_
     has_outcomes = portfolio.incidents is not None
@@ -131,7 +137,7 @@ def audit_context(
         "report_by": getpass.getuser(),
     }
 
-    X = model.features(portfolio)  # once: PD/ICE, baselines and stability all use it
+    X = assessment.features  # PD/ICE, baselines and stability read the assessment's table
     imp = importance(assessment.explanations)
     by_group = importance_by_group(assessment.explanations)
     criteria = []
@@ -234,18 +240,18 @@ def audit_context(
             gaps += [_gap(t, "actual/expected", by_level[f"{t}_ae"]) for t in TARGETS]
         consistency[column] = {"table": table.to_dict("records"), "gaps": gaps}
 
-    rates = rate_table(portfolio.products, quote)
+    rates = rate_table(portfolio.products, scores)
     pricing_section = {
         "config": pricing.to_dict(),
         "grades": pricing.grade_boundaries(),
-        "grade_counts": quote["grade"]
+        "grade_counts": scores["grade"]
         .value_counts()
         .reindex(list("ABCDE"), fill_value=0)
         .to_dict(),
         "rates": rate_pivot(rates).to_dict("records"),
         "credibility": model.severity_.credibility_table().to_dict("records"),
-        "expected_loss_total": float(quote["expected_loss_krw"].sum()),
-        "premium_total": float(quote["premium_krw"].sum()),
+        "expected_loss_total": float(scores["expected_loss_krw"].sum()),
+        "premium_total": float(scores["premium_krw"].sum()),
         "exposure_total": float(exposure_unit_years(portfolio.products).sum()),
     }
     return {
@@ -344,10 +350,18 @@ def write_audit(
     *,
     data_dir: str | os.PathLike | None = None,
     tracking_uri: str | None = None,
+    assessment: Assessment | None = None,
 ) -> Path:
     """Build and write the audit report (atomically)."""
     html = render_audit(
-        audit_context(model, data, pricing, data_dir=data_dir, tracking_uri=tracking_uri)
+        audit_context(
+            model,
+            data,
+            pricing,
+            data_dir=data_dir,
+            tracking_uri=tracking_uri,
+            assessment=assessment,
+        )
     )
     write_text(html, out_file)
     return Path(out_file)

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from riskmodel.assessment import assess
+from riskmodel.assessment import Assessment, assess
 from riskmodel.contract import TABLES, TARGETS
 from riskmodel.io import write_text
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import Portfolio, contract_text
-from riskmodel.pricing import PricingConfig, price_portfolio
+from riskmodel.pricing import PricingConfig
 from riskmodel.reports.figures import data_uri
 from riskmodel.reports.templating import environment
 from riskmodel.validation import validate_tables
@@ -93,12 +93,11 @@ def _portfolio_from_inputs(inputs: dict) -> Portfolio:
     return result.portfolio
 
 
-def _numbers(model: RiskModel, portfolio: Portfolio, pricing: PricingConfig) -> dict:
-    scores = model.predict(portfolio, n_jobs=1).iloc[0]
-    quote = price_portfolio(model, portfolio, pricing, n_jobs=1).iloc[0]
-    values = {**scores.to_dict(), **quote.to_dict()}
-    out = {k: float(values[k]) for k in STATED_NUMBERS}
-    out["grade"] = str(quote["grade"])
+def _numbers(assessment: Assessment) -> dict:
+    """The stated numbers of a one-product assessment."""
+    row = assessment.scores.iloc[0]
+    out = {k: float(row[k]) for k in STATED_NUMBERS}
+    out["grade"] = str(row["grade"])
     return out
 
 
@@ -111,11 +110,13 @@ def statement_record(
 
 def _assessed(
     model: RiskModel, portfolio: Portfolio, product_id: str, pricing: PricingConfig
-) -> tuple[dict, Portfolio]:
-    """The statement record and the one-product portfolio rebuilt from its recorded inputs."""
+) -> tuple[dict, Assessment]:
+    """The statement record and the assessment of the one product rebuilt from its recorded
+    inputs."""
     inputs = _inputs(portfolio, product_id)
     digest = input_hash(inputs)
-    one = _portfolio_from_inputs(inputs)  # score exactly what is recorded
+    # score exactly what is recorded
+    assessment = assess(model, _portfolio_from_inputs(inputs), pricing=pricing, n_jobs=1)
     assessment_id = hashlib.sha256(
         f"{model.version_}|{pricing.version}|{digest}".encode()
     ).hexdigest()[:16]
@@ -127,8 +128,8 @@ def _assessed(
         "pricing": pricing.to_dict(),
         "input_hash": digest,
         "inputs": inputs,
-        "numbers": _numbers(model, one, pricing),
-    }, one
+        "numbers": _numbers(assessment),
+    }, assessment
 
 
 def render_statement(
@@ -137,8 +138,7 @@ def render_statement(
     """One product's statement as HTML."""
     from riskmodel.plots import waterfall
 
-    record, one = _assessed(model, portfolio, product_id, pricing)
-    assessment = assess(model, one, n_jobs=1)
+    record, assessment = _assessed(model, portfolio, product_id, pricing)
     row = assessment.scores.iloc[0]
     figures = {t: data_uri(waterfall({t: assessment.explanations[t]}, 0)) for t in TARGETS}
     reasons = {
@@ -238,7 +238,8 @@ def verify_statement(
         )
     pricing = PricingConfig.from_dict(record["pricing"])
     try:
-        numbers = _numbers(model, _portfolio_from_inputs(record["inputs"]), pricing)
+        one = _portfolio_from_inputs(record["inputs"])
+        numbers = _numbers(assess(model, one, pricing=pricing, n_jobs=1))
     except ValueError as exc:
         problems.append(str(exc))
         numbers = {}

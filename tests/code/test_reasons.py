@@ -1,12 +1,15 @@
 """Reasons in words: the product's own standards and schemes, with the factor of each effect."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from riskmodel.assessment import assess
+from riskmodel.features.pipeline import describe_feature, feature_evidence, feature_owners
 from riskmodel.portfolio import Portfolio
-from riskmodel.reasons import MIN_EFFECT, describe, listings
+from riskmodel.reasons import MIN_EFFECT
 
 
 @pytest.mark.parametrize(
@@ -81,8 +84,8 @@ from riskmodel.reasons import MIN_EFFECT, describe, listings
         ),
     ],
 )
-def test_describe(feature, value, listed, text):
-    assert describe(feature, value, listed) == text
+def test_describe(model, feature, value, listed, text):
+    assert describe_feature(model.pipeline_, feature, value, listed) == text
 
 
 def test_every_feature_can_be_described(model, holdout):
@@ -90,7 +93,7 @@ def test_every_feature_can_be_described(model, holdout):
     X = model.features(portfolio.subset(portfolio.products["product_id"].iloc[:50]))
     for spec in model.feature_specs_:
         for value in X[spec.name].unique():
-            text = describe(spec.name, value, {})
+            text = describe_feature(model.pipeline_, spec.name, value, {})
             assert text and "=" not in text, (spec.name, value, text)
 
 
@@ -173,4 +176,41 @@ def _worst_listed(model, portfolio, rows) -> str:
         ]
     ).astype({c: portfolio.test_results[c].dtype for c in portfolio.test_results.columns})
     one = Portfolio(product, tests, portfolio.certifications.iloc[0:0])
-    return listings(model, one)[product["product_id"][0]]["worst:safety"]
+    return feature_evidence(model.pipeline_, one)[product["product_id"][0]]["worst:safety"]
+
+
+def test_the_domestic_country_moves_features_evidence_and_words_together(model, holdout):
+    """The certification transformer's parameter is the one truth: change it, and the feature
+    values, the evidence behind them and the reasons' words all follow."""
+    portfolio, _ = holdout
+    product = portfolio.products.iloc[[0]].reset_index(drop=True)
+    pid = product["product_id"][0]
+    certs = pd.DataFrame(
+        [
+            {
+                "product_id": pid,
+                "scheme": "UL",
+                "issuer_country": "US",
+                "status": "active",
+                "issued_date": product["coverage_start"][0] - pd.Timedelta(days=400),
+            }
+        ]
+    ).astype({c: portfolio.certifications[c].dtype for c in portfolio.certifications.columns})
+    one = Portfolio(product, portfolio.test_results.iloc[0:0], certs)
+    american = copy.deepcopy(model)
+    american.pipeline_.named_transformers["certifications"].set_params(domestic_country="US")
+    for m, domestic, overseas in ((model, 0, 1), (american, 1, 0)):
+        result = assess(m, one)
+        values = result.explanations["safety"].values.iloc[0]
+        assert values["certs_active_domestic"] == domestic
+        assert (
+            values["certs_active_overseas_other"] + values["certs_active_overseas_relevant"]
+            == overseas
+        )
+        owner = feature_owners(m.pipeline_)["certs_active_domestic"]
+        words = owner.describe("certs_active_domestic", domestic, result.evidence[pid])
+        assert words == (
+            "active domestic certification: UL" if domestic else "no active domestic certification"
+        )
+        topics = set(result.evidence[pid])
+        assert ("certs:active_domestic" in topics) == bool(domestic)

@@ -79,7 +79,7 @@ def test_a_certificate_relevant_to_the_category_can_be_added_and_counts_as_relev
     drone = portfolio.products.query("category == 'drone'")["product_id"].iloc[0]
     with pytest.raises(ValueError, match="'FDA_510K' is not one riskmodel knows for drone"):
         apply_change(portfolio, drone, "add certification FDA_510K")
-    assert "add certification UL_9540" in candidate_changes(portfolio, battery)
+    assert "add certification UL_9540" in candidate_changes(model, portfolio, battery)
 
 
 def test_changes_land_where_expected(portfolio):
@@ -117,14 +117,14 @@ def test_suggest_ranks_real_changes_that_lower_the_premium(model, portfolio):
     assert 1 <= len(table) <= 3
     assert (table["saving_krw"] > 0).all()
     assert table["saving_krw"].is_monotonic_decreasing
-    assert set(table["change"]) <= set(candidate_changes(portfolio, pid))
+    assert set(table["change"]) <= set(candidate_changes(model, portfolio, pid))
     assert (table["premium_after"] == table["premium_before"] - table["saving_krw"]).all()
 
 
-def test_candidates_are_changes_a_company_can_make(portfolio):
+def test_candidates_are_changes_a_company_can_make(model, portfolio):
     pid = _failing_product(portfolio)
     one = portfolio.subset([pid])
-    candidates = candidate_changes(portfolio, pid)
+    candidates = candidate_changes(model, portfolio, pid)
     active = set(one.certifications.loc[one.certifications["status"] == "active", "scheme"])
     assert not any(c == f"add certification {s}" for s in active for c in candidates)
     assert any(c.startswith("pass test ") for c in candidates)
