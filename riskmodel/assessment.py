@@ -10,6 +10,9 @@ model and the CLI read the :class:`Assessment`; none of them scores, explains or
 
 Examples
 --------
+(``model`` is ``RiskModel(TrainConfig(n_jobs=1)).fit(portfolio)`` on a small synthetic
+``portfolio``: the examples share it.)
+
 >>> one = portfolio.subset(portfolio.products["product_id"][:3])
 >>> result = assess(model, one, pricing=PricingConfig())
 >>> [c for c in result.scores.columns if c.startswith("safety_reason")]

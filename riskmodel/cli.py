@@ -14,13 +14,14 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sklearn.utils._param_validation import InvalidParameterError
 
 from riskmodel import __version__, workflows
 from riskmodel.config import load_config
-from riskmodel.io import MAX_FILE_MB, DataFolderError
-from riskmodel.models.persistence import ModelIntegrityError
+from riskmodel.errors import InputError
+from riskmodel.io import MAX_FILE_MB
 from riskmodel.pricing import load_pricing_config
-from riskmodel.validation import ContractError, StrictModeError
+from riskmodel.validation import StrictModeError
 
 app = typer.Typer(
     help="riskmodel: objective, explainable performance- and safety-risk scores for new-product "
@@ -32,7 +33,9 @@ app = typer.Typer(
 console = Console(stderr=True)
 out = Console()
 
-_USER_ERRORS = (ContractError, DataFolderError, ModelIntegrityError, FileNotFoundError, ValueError)
+#: Errors that describe the user's data, model folder, config or options (exit status 2). Any
+#: other exception is riskmodel's own defect (exit status 3, traceback with -v).
+_USER_ERRORS = (InputError, InvalidParameterError, FileNotFoundError)
 
 
 def _version(value: bool):
@@ -285,12 +288,7 @@ def explain(
 ) -> None:
     """Print one product's full explanation: a waterfall from the base value to its scores."""
     with _user_errors():
-        try:
-            text = workflows.explain_product(
-                model, data, product, plot=plot, tracking_uri=tracking_uri
-            )
-        except KeyError as exc:
-            raise ValueError(exc.args[0]) from exc
+        text = workflows.explain_product(model, data, product, plot=plot, tracking_uri=tracking_uri)
     typer.echo(text)  # plain text: a waterfall must not be re-wrapped
 
 
@@ -316,18 +314,15 @@ def whatif(
     """Re-score and re-price one product after a change: before/after risk, premium, grade and
     the reasons that moved."""
     with _user_errors():
-        try:
-            text = workflows.whatif(
-                model,
-                data,
-                product,
-                changes=change or [],
-                suggest_changes=suggest,
-                pricing=load_pricing_config(pricing),
-                tracking_uri=tracking_uri,
-            )
-        except KeyError as exc:
-            raise ValueError(exc.args[0]) from exc
+        text = workflows.whatif(
+            model,
+            data,
+            product,
+            changes=change or [],
+            suggest_changes=suggest,
+            pricing=load_pricing_config(pricing),
+            tracking_uri=tracking_uri,
+        )
     typer.echo(text)
 
 
@@ -388,18 +383,15 @@ def report(
 ) -> None:
     """The audit report as one self-contained HTML file, or per-product statements."""
     with _user_errors(), console.status("building the report"):
-        try:
-            paths = workflows.report(
-                model,
-                data,
-                out_path,
-                products=product or None,
-                statements=statements,
-                pricing=load_pricing_config(pricing),
-                tracking_uri=tracking_uri,
-            )
-        except KeyError as exc:
-            raise ValueError(exc.args[0]) from exc
+        paths = workflows.report(
+            model,
+            data,
+            out_path,
+            products=product or None,
+            statements=statements,
+            pricing=load_pricing_config(pricing),
+            tracking_uri=tracking_uri,
+        )
     size = sum(p.stat().st_size for p in paths) / 1e6
     what = "statement(s)" if (product or statements) else "audit report"
     where = paths[0] if len(paths) == 1 else out_path

@@ -19,6 +19,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from riskmodel.errors import OptionError
+
 __all__ = ["BoosterParams", "TrainConfig", "load_config", "read_toml", "refuse_unknown_keys"]
 
 
@@ -117,26 +119,28 @@ class TrainConfig:
 
     def __post_init__(self):
         if not (isinstance(self.seed, int) and self.seed >= 0):
-            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+            raise OptionError(f"seed must be an integer >= 0, got {self.seed!r}")
         if not (isinstance(self.n_jobs, int) and self.n_jobs >= 1):
-            raise ValueError(f"n_jobs must be an integer >= 1, got {self.n_jobs!r}")
+            raise OptionError(f"n_jobs must be an integer >= 1, got {self.n_jobs!r}")
         if not 0 < self.validation_fraction < 0.9:
-            raise ValueError(
+            raise OptionError(
                 f"validation_fraction must be in (0, 0.9), got {self.validation_fraction!r}"
             )
         if not 0 <= self.category_dropout < 0.5:
-            raise ValueError(f"category_dropout must be in [0, 0.5), got {self.category_dropout!r}")
+            raise OptionError(
+                f"category_dropout must be in [0, 0.5), got {self.category_dropout!r}"
+            )
         if not (isinstance(self.uncertainty_replicates, int) and 0 <= self.uncertainty_replicates):
-            raise ValueError(
+            raise OptionError(
                 "uncertainty_replicates must be an integer >= 0, got "
                 f"{self.uncertainty_replicates!r}"
             )
         if not (isinstance(self.severity_min_injuries, int) and self.severity_min_injuries >= 1):
-            raise ValueError(
+            raise OptionError(
                 f"severity_min_injuries must be an integer >= 1, got {self.severity_min_injuries!r}"
             )
         if self.handle_unknown not in ("fallback", "error"):
-            raise ValueError(
+            raise OptionError(
                 f"handle_unknown must be 'fallback' or 'error', got {self.handle_unknown!r}"
             )
 
@@ -168,7 +172,7 @@ def refuse_unknown_keys(where: str, data: dict, cls) -> None:
     allowed = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; allowed keys are {sorted(allowed)}")
+        raise OptionError(f"{where}: unknown key(s) {unknown}; allowed keys are {sorted(allowed)}")
 
 
 def read_toml(path: str | os.PathLike, what: str) -> dict:
@@ -180,7 +184,7 @@ def read_toml(path: str | os.PathLike, what: str) -> dict:
         try:
             return tomllib.load(handle)
         except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{path}: not valid TOML ({exc})") from exc
+            raise OptionError(f"{path}: not valid TOML ({exc})") from exc
 
 
 def load_config(path: str | os.PathLike | None) -> TrainConfig:

@@ -23,12 +23,10 @@ incidents (the rate behind the risk), which is how an actuary reads them.
 
 Examples
 --------
->>> from riskmodel.synthetic import generate_portfolio
->>> from riskmodel.config import TrainConfig
->>> from riskmodel.models import RiskModel
->>> train, _ = generate_portfolio(1500, seed=1)
->>> model = RiskModel(TrainConfig(n_jobs=1)).fit(train)
->>> five = train.subset(train.products["product_id"][:5])
+(``model`` is ``RiskModel(TrainConfig(n_jobs=1)).fit(portfolio)`` on a small synthetic
+``portfolio``: the examples share it.)
+
+>>> five = portfolio.subset(portfolio.products["product_id"][:5])
 >>> ex = explain(model, five)["safety"]
 >>> bool(np.allclose(-np.expm1(-np.exp(ex.raw)), model.predict(five)["safety_risk"]))
 True

@@ -35,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from riskmodel.contract import TABLES
+from riskmodel.errors import InputError
 
 __all__ = [
     "DataFolderError",
@@ -59,7 +60,7 @@ _SEPARATORS = (",", ";", "\t", "|")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class DataFolderError(ValueError):
+class DataFolderError(InputError):
     """A data folder or file cannot be read at all (missing, unreadable, wrong format)."""
 
 

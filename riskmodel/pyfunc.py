@@ -32,6 +32,7 @@ from mlflow.types import ColSpec, Schema
 
 from riskmodel.assessment import score_with_reasons
 from riskmodel.contract import TABLES
+from riskmodel.errors import InputError
 from riskmodel.models import RiskModel
 from riskmodel.models.persistence import load_model
 from riskmodel.portfolio import Portfolio, contract_text
@@ -64,7 +65,7 @@ def from_model_input(frame: pd.DataFrame) -> ValidationResult:
     ``riskmodel score``)."""
     missing = [c for c in CHILD_TABLES if c not in frame.columns]
     if missing:
-        raise ValueError(
+        raise InputError(
             f"model input lacks the column(s) {missing}: each product row needs its "
             "test_results and certifications as JSON arrays"
         )

@@ -9,12 +9,10 @@ look: rows of its file set aside, a category unseen in training scored with the 
 
 Examples
 --------
->>> from riskmodel.synthetic import generate_portfolio
->>> from riskmodel.config import TrainConfig
->>> from riskmodel.models import RiskModel
->>> train, _ = generate_portfolio(1500, seed=1)
->>> model = RiskModel(TrainConfig(n_jobs=1)).fit(train)
->>> score_portfolio(model, train.subset(["S1-P0000000"])).columns.tolist()[:3]
+(``model`` is ``RiskModel(TrainConfig(n_jobs=1)).fit(portfolio)`` on a small synthetic
+``portfolio``: the examples share it.)
+
+>>> score_portfolio(model, portfolio.subset(["S1-P0000000"])).columns.tolist()[:3]
 ['product_id', 'performance_risk', 'safety_risk']
 """
 
@@ -81,7 +79,8 @@ def score_portfolio(
         for pid, note in zip(scores["product_id"], fallback, strict=True)
     ]
     scores["model_version"] = model.version_
-    assert tuple(scores.columns[: len(SCORES_COLUMNS)]) == SCORES_COLUMNS
+    if tuple(scores.columns[: len(SCORES_COLUMNS)]) != SCORES_COLUMNS:
+        raise RuntimeError(f"scores columns {list(scores.columns)} do not start with the contract's")
     return scores
 
 

@@ -45,6 +45,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from riskmodel.contract import TABLES, ColumnSpec
+from riskmodel.errors import InputError
 from riskmodel.io import MAX_FILE_MB, RawTable, read_raw_tables
 from riskmodel.portfolio import Portfolio
 
@@ -97,7 +98,7 @@ class Problem:
         return f"{where}{value}: {self.reason}"
 
 
-class ContractError(ValueError):
+class ContractError(InputError):
     """The data cannot be used (or, in strict mode, are not clean); ``problems`` lists them."""
 
     def __init__(self, problems: list[Problem]):

@@ -35,6 +35,7 @@ from sklearn.model_selection import GroupShuffleSplit
 from riskmodel.assessment import Assessment, assess
 from riskmodel.config import TrainConfig
 from riskmodel.contract import TARGETS
+from riskmodel.errors import OptionError, UnknownProductError
 from riskmodel.evaluation import TargetEvaluation, evaluate_scores, validation_report
 from riskmodel.explanations import explain, importance, importance_by_group
 from riskmodel.io import MAX_FILE_MB, write_csv, write_text
@@ -280,8 +281,10 @@ def _one_product_data(data_dir, product_id: str):
             (data.rejects["table"] == "products") & (data.rejects["product_id"] == product_id)
         ]
         if len(rejected):
-            raise KeyError(f"product {product_id!r} was rejected: " + "; ".join(rejected["reason"]))
-        raise KeyError(f"product {product_id!r} is not in {data_dir}")
+            raise UnknownProductError(
+                f"product {product_id!r} was rejected: " + "; ".join(rejected["reason"])
+            )
+        raise UnknownProductError(f"product {product_id!r} is not in {data_dir}")
     return data
 
 
@@ -300,7 +303,7 @@ def whatif(
     from riskmodel.pricing.whatif import suggest, what_if
 
     if not changes and not suggest_changes:
-        raise ValueError("give at least one --change, or --suggest")
+        raise OptionError("give at least one --change, or --suggest")
     risk_model = _load(model, tracking_uri)
     pricing = pricing or load_pricing_config()
     portfolio = _one_product_data(data_dir, product_id).portfolio
@@ -668,7 +671,7 @@ def run_demo(
     with ``track``, the MLflow store ``mlflow.db``/``mlruns``.
     """
     if holdout_seed == train_seed:
-        raise ValueError(
+        raise OptionError(
             "holdout_seed must differ from train_seed: the held-out portfolio must "
             "be a different draw"
         )

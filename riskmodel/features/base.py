@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from riskmodel.errors import ModelIntegrityError
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.portfolio import Portfolio
 
@@ -106,7 +107,7 @@ class PortfolioTransformer(TransformerMixin, BaseEstimator):
     def from_state(cls, state: dict) -> PortfolioTransformer:
         """Rebuild a fitted transformer from :meth:`fitted_state` output."""
         if state.get("class") != cls.__name__:
-            raise ValueError(f"state is for {state.get('class')!r}, not {cls.__name__!r}")
+            raise ModelIntegrityError(f"state is for {state.get('class')!r}, not {cls.__name__!r}")
         obj = cls(**state["params"])
         for key, value in state["fitted"].items():
             setattr(obj, key, value)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from riskmodel.errors import InputError, OptionError
 from riskmodel.features.base import PortfolioTransformer
 from riskmodel.features.spec import FeatureSpec
 
@@ -67,13 +68,13 @@ class CategoricalColumns(PortfolioTransformer):
 
     def _fit(self, portfolio) -> None:
         if self.handle_unknown not in ("fallback", "error"):
-            raise ValueError(
+            raise OptionError(
                 f"handle_unknown must be 'fallback' or 'error', got {self.handle_unknown!r}"
             )
         products = portfolio.products
         missing = [c for c in self.columns if c not in products.columns]
         if missing:
-            raise ValueError(
+            raise OptionError(
                 f"columns {missing} are not in products (has {list(products.columns)})"
             )
         self.categories_ = {
@@ -108,7 +109,7 @@ class CategoricalColumns(PortfolioTransformer):
                     f"training {unseen[:10]}; expected one of {self.categories_[col][:-1]}"
                 )
                 if self.handle_unknown == "error":
-                    raise ValueError(message)
+                    raise InputError(message)
                 logger.warning("%s; scored with the fallback level %s", message, UNKNOWN)
             out[col] = pd.Categorical(
                 values.where(known, UNKNOWN), categories=self.categories_[col]

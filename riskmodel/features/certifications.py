@@ -23,6 +23,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from riskmodel.errors import OptionError
 from riskmodel.features.base import PortfolioTransformer, count_per_product, listed
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.reference import DOMESTIC_COUNTRY, RELEVANT_OVERSEAS_SCHEMES, normalise_scheme
@@ -120,7 +121,7 @@ class CertificationFeatures(PortfolioTransformer):
 
     def _fit(self, portfolio) -> None:
         if not (isinstance(self.domestic_country, str) and len(self.domestic_country) == 2):
-            raise ValueError(
+            raise OptionError(
                 "domestic_country must be an ISO 3166 alpha-2 code such as 'KR', got "
                 f"{self.domestic_country!r}"
             )

@@ -22,6 +22,7 @@ from __future__ import annotations
 import pandas as pd
 from sklearn.pipeline import FeatureUnion
 
+from riskmodel.errors import ModelIntegrityError
 from riskmodel.features.base import PortfolioTransformer
 from riskmodel.features.categorical import CategoricalColumns
 from riskmodel.features.certifications import CertificationFeatures
@@ -121,7 +122,7 @@ def pipeline_state(pipeline: FeatureUnion) -> dict:
 def pipeline_from_state(state: dict) -> FeatureUnion:
     """Rebuild a fitted pipeline from :func:`pipeline_state` output."""
     if state.get("version") != STATE_VERSION:
-        raise ValueError(
+        raise ModelIntegrityError(
             f"feature pipeline state version {state.get('version')!r} is not "
             f"supported (expected {STATE_VERSION})"
         )
@@ -129,7 +130,9 @@ def pipeline_from_state(state: dict) -> FeatureUnion:
     for name, step_state in state["steps"]:
         cls = _TRANSFORMERS.get(step_state.get("class"))
         if cls is None:
-            raise ValueError(f"unknown transformer {step_state.get('class')!r} in pipeline state")
+            raise ModelIntegrityError(
+                f"unknown transformer {step_state.get('class')!r} in pipeline state"
+            )
         steps.append((name, cls.from_state(step_state)))
     union = FeatureUnion(steps, verbose_feature_names_out=False).set_output(transform="pandas")
     return union

@@ -19,12 +19,10 @@ manifest's list or removed. Nothing is ever unpickled: JSON and LightGBM's text 
 
 Examples
 --------
+(``model`` is ``RiskModel(TrainConfig(n_jobs=1)).fit(portfolio)`` on a small synthetic
+``portfolio``: the examples share it.)
+
 >>> import tempfile
->>> from riskmodel.synthetic import generate_portfolio
->>> from riskmodel.config import TrainConfig
->>> from riskmodel.models import RiskModel
->>> train, _ = generate_portfolio(1500, seed=1)
->>> model = RiskModel(TrainConfig(n_jobs=1)).fit(train)
 >>> folder = tempfile.mkdtemp()
 >>> _ = save_model(model, folder)
 >>> load_model(folder).version_ == model.version_
@@ -42,6 +40,7 @@ from pathlib import Path
 from riskmodel import __version__
 from riskmodel.config import TrainConfig
 from riskmodel.contract import CONTRACT_VERSION, TARGETS
+from riskmodel.errors import ModelIntegrityError
 from riskmodel.features import feature_specs, pipeline_from_state, pipeline_state
 from riskmodel.io import neutralise_formulas, write_text
 from riskmodel.models.baseline import PoissonGLMBaseline
@@ -57,10 +56,6 @@ __all__ = ["save_model", "load_model", "ModelIntegrityError", "FORMAT_VERSION"]
 # curves, probability calibration, relevant and other overseas certifications
 FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
-
-
-class ModelIntegrityError(ValueError):
-    """A model folder is incomplete or was altered after training."""
 
 
 def _sha256(path: Path) -> str:

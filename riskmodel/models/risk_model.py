@@ -13,11 +13,10 @@ they are not (:mod:`riskmodel.models.calibration`).
 
 Examples
 --------
->>> from riskmodel.synthetic import generate_portfolio
->>> train, _ = generate_portfolio(1500, seed=1)
->>> from riskmodel.config import TrainConfig
->>> model = RiskModel(TrainConfig(n_jobs=1)).fit(train)
->>> scores = model.predict(train)
+(``model`` is ``RiskModel(TrainConfig(n_jobs=1)).fit(portfolio)`` on a small synthetic
+``portfolio``: the examples share it.)
+
+>>> scores = model.predict(portfolio)
 >>> bool(scores["safety_risk"].between(0, 1).all())
 True
 """
@@ -35,6 +34,7 @@ import pandas as pd
 from riskmodel import __version__
 from riskmodel.config import TrainConfig
 from riskmodel.contract import TARGETS
+from riskmodel.errors import InputError
 from riskmodel.features import UNKNOWN, feature_specs, make_feature_pipeline, pipeline_state
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.models.baseline import PoissonGLMBaseline
@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 UNMEASURED_LOG_SD = 1.0
 
 
-class TrainingDataError(ValueError):
+class TrainingDataError(InputError):
     """The training data lack what a model needs (e.g. any incident of one kind)."""
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from riskmodel.config import read_toml, refuse_unknown_keys
+from riskmodel.errors import OptionError
 
 __all__ = ["PricingConfig", "load_pricing_config", "GRADES", "DEFAULT_PRICING_CONFIG"]
 
@@ -76,33 +77,33 @@ class PricingConfig:
         for name in ("expense_ratio", "profit_margin"):
             value = getattr(self, name)
             if not 0 <= value < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+                raise OptionError(f"{name} must be in [0, 1), got {value!r}")
         if self.expense_ratio + self.profit_margin >= 1:
-            raise ValueError(
+            raise OptionError(
                 "expense_ratio + profit_margin must be < 1, got "
                 f"{self.expense_ratio + self.profit_margin!r}"
             )
         if not 0 <= self.uncertainty_loading <= 1:  # above 1 the premium could fall as d rises
-            raise ValueError(
+            raise OptionError(
                 f"uncertainty_loading must be in [0, 1], got {self.uncertainty_loading!r}"
             )
         if not 0 < self.interval_level < 1:
-            raise ValueError(f"interval_level must be in (0, 1), got {self.interval_level!r}")
+            raise OptionError(f"interval_level must be in (0, 1), got {self.interval_level!r}")
         if not self.interval_scale > 0:
-            raise ValueError(f"interval_scale must be > 0, got {self.interval_scale!r}")
+            raise OptionError(f"interval_scale must be > 0, got {self.interval_scale!r}")
         if self.minimum_premium_krw < 0:
-            raise ValueError(f"minimum_premium_krw must be >= 0, got {self.minimum_premium_krw!r}")
+            raise OptionError(f"minimum_premium_krw must be >= 0, got {self.minimum_premium_krw!r}")
         t = tuple(float(x) for x in self.grade_thresholds_krw)
         if len(t) != len(GRADES) - 1 or any(b <= a for a, b in zip(t, t[1:], strict=False)):
-            raise ValueError(
+            raise OptionError(
                 f"grade_thresholds_krw must be {len(GRADES) - 1} increasing numbers (the upper "
                 f"boundaries of grades A to D), got {list(self.grade_thresholds_krw)!r}"
             )
         if t[0] <= 0:
-            raise ValueError(f"grade_thresholds_krw must be > 0, got {list(t)!r}")
+            raise OptionError(f"grade_thresholds_krw must be > 0, got {list(t)!r}")
         object.__setattr__(self, "grade_thresholds_krw", t)
         if not str(self.version).strip():
-            raise ValueError("version must be a non-empty name")
+            raise OptionError("version must be a non-empty name")
 
     # ------------------------------------------------------------------------------ use
     def gross_up(self, risk_premium):

@@ -20,12 +20,10 @@ raises it, because the interval's relative width depends on the category only.
 
 Examples
 --------
->>> from riskmodel.synthetic import generate_portfolio
->>> from riskmodel.models import RiskModel
->>> from riskmodel.config import TrainConfig
->>> train, _ = generate_portfolio(2000, seed=1)
->>> model = RiskModel(TrainConfig(n_jobs=1, uncertainty_replicates=2)).fit(train)
->>> quote = price_portfolio(model, train.subset(["S1-P0000000"]), PricingConfig())
+(``model`` is ``RiskModel(TrainConfig(n_jobs=1)).fit(portfolio)`` on a small synthetic
+``portfolio``: the examples share it.)
+
+>>> quote = price_portfolio(model, portfolio.subset(["S1-P0000000"]), PricingConfig())
 >>> bool((quote["premium_krw"] >= quote["expected_loss_krw"]).all())
 True
 """
@@ -170,7 +168,8 @@ def price_portfolio(
     out["premium_upper_krw"] = upper_premium
     out["expected_loss_per_unit_year_krw"] = per_unit_year
     out["grade_range"] = [config.grade_range_text(g) for g in out["grade"]]
-    assert tuple(out.columns[1:]) == PRICING_COLUMNS
+    if tuple(out.columns[1:]) != PRICING_COLUMNS:
+        raise RuntimeError(f"pricing columns {list(out.columns)} differ from PRICING_COLUMNS")
     return out
 
 

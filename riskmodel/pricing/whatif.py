@@ -31,6 +31,7 @@ import pandas as pd
 
 from riskmodel.assessment import Assessment, assess
 from riskmodel.contract import PUBLIC_EXPOSURE_LEVELS, TARGETS
+from riskmodel.errors import InputError, UnknownProductError
 from riskmodel.features.pipeline import feature_owners
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import Portfolio, contract_text
@@ -87,7 +88,7 @@ def parse_change(text: str) -> Change:
         return Change("pass_test", " ".join(words[2:]), text)
     if len(words) == 2 and lowered[0] in FIELDS:
         return Change("set", FIELDS[lowered[0]], text, words[1])
-    raise ValueError(
+    raise InputError(
         f"change {text!r} is not understood; expected 'add certification SCHEME', "
         f"'pass test TEST_ID_OR_STANDARD' or '<field> <value>' with field one of "
         f"{sorted(set(FIELDS))}"
@@ -96,7 +97,7 @@ def parse_change(text: str) -> Change:
 
 def _one(portfolio: Portfolio, product_id: str) -> Portfolio:
     if product_id not in set(portfolio.products["product_id"]):
-        raise KeyError(f"product {product_id!r} is not in the portfolio")
+        raise UnknownProductError(f"product {product_id!r} is not in the portfolio")
     return portfolio.subset([product_id])
 
 
@@ -117,7 +118,7 @@ def apply_change(portfolio: Portfolio, product_id: str, change: Change | str) ->
             country = DOMESTIC_COUNTRY
         elif country is None:
             known = sorted(relevant_schemes(category) | set(DOMESTIC_SCHEMES))
-            raise ValueError(
+            raise InputError(
                 f"scheme {change.target!r} is not one riskmodel knows for "
                 f"{category}; known: {known}"
             )
@@ -135,7 +136,7 @@ def apply_change(portfolio: Portfolio, product_id: str, change: Change | str) ->
         tests = tables["test_results"]
         match = tests[(tests["test_id"] == change.target) | (tests["standard"] == change.target)]
         if match.empty:
-            raise ValueError(
+            raise InputError(
                 f"product {product_id} has no test {change.target!r} (by test_id or standard); "
                 f"its standards: {sorted(set(tests['standard']))}"
             )
@@ -157,7 +158,7 @@ def apply_change(portfolio: Portfolio, product_id: str, change: Change | str) ->
             f"{r.table}.{r.column} = {r.value!r}: {r.reason}"
             for r in result.rejects.itertuples(index=False)
         )
-        raise ValueError(f"change {change.text!r} gives invalid data: {reasons}")
+        raise InputError(f"change {change.text!r} gives invalid data: {reasons}")
     return result.portfolio
 
 
@@ -254,7 +255,7 @@ def what_if(
 ) -> WhatIf:
     """Apply ``changes`` in order to one product and compare its risk, premium and grade."""
     if not changes:
-        raise ValueError("give at least one change")
+        raise InputError("give at least one change")
     before = _one(portfolio, product_id)
     after = before
     for change in changes:

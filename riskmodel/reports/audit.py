@@ -210,7 +210,8 @@ def audit_context(
                 actual,
                 expected,
             )
-            assert np.allclose(deciles["actual"].to_numpy(), decile["actual"].to_numpy())
+            if not np.allclose(deciles["actual"].to_numpy(), decile["actual"].to_numpy()):
+                raise RuntimeError(f"{target}: the decile tables of the report disagree")
             parts = {"decile": deciles}
             for column in ("category", "zone"):
                 parts[column] = actual_to_expected(

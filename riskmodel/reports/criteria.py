@@ -2,12 +2,9 @@
 
 Examples
 --------
->>> from riskmodel.synthetic import generate_portfolio
->>> from riskmodel.models import RiskModel
->>> from riskmodel.config import TrainConfig
->>> from riskmodel.pricing import PricingConfig
->>> train, _ = generate_portfolio(1500, seed=1)
->>> model = RiskModel(TrainConfig(n_jobs=1, uncertainty_replicates=0)).fit(train)
+(``model`` is ``RiskModel(TrainConfig(n_jobs=1)).fit(portfolio)`` on a small synthetic
+``portfolio``: the examples share it.)
+
 >>> out = criteria(model, PricingConfig())
 >>> out["importance_basis"], len(out["features"]) == len(model.feature_specs_)
 ('LightGBM split gain share (no data given)', True)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from riskmodel.assessment import Assessment, assess
 from riskmodel.contract import TABLES, TARGETS
+from riskmodel.errors import InputError, UnknownProductError
 from riskmodel.io import write_text
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import Portfolio, contract_text
@@ -86,7 +87,7 @@ def _portfolio_from_inputs(inputs: dict) -> Portfolio:
         tables[name] = pd.DataFrame(rows, columns=list(TABLES[name].column_names)).astype(object)
     result = validate_tables(tables)
     if len(result.rejects):
-        raise ValueError(
+        raise InputError(
             "the recorded inputs no longer pass validation: "
             + "; ".join(result.rejects["reason"].astype(str))
         )
@@ -177,7 +178,7 @@ def write_statements(
     ids = list(product_ids) if product_ids else list(portfolio.products["product_id"])
     missing = sorted(set(ids) - set(portfolio.products["product_id"]))
     if missing:
-        raise KeyError(f"product(s) {missing[:5]} not in the portfolio")
+        raise UnknownProductError(f"product(s) {missing[:5]} not in the portfolio")
     out = Path(out)
     single = len(ids) == 1 and out.suffix == ".html"
     paths = []
@@ -193,11 +194,11 @@ def read_statement(path: str | os.PathLike) -> dict:
     text = Path(path).read_text(encoding="utf-8")
     match = _TAG.search(text)
     if not match:
-        raise ValueError(f"{path}: not a riskmodel statement (no embedded record)")
+        raise InputError(f"{path}: not a riskmodel statement (no embedded record)")
     try:
         return json.loads(match.group(1).replace("<\\/", "</"))
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: the embedded record is not valid JSON ({exc})") from exc
+        raise InputError(f"{path}: the embedded record is not valid JSON ({exc})") from exc
 
 
 @dataclass

@@ -300,7 +300,6 @@ CATEGORY_PROFILES: dict[str, CategoryProfile] = {
     ),
 }
 del M
-assert set(CATEGORY_PROFILES) == set(CATEGORIES)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import CATEGORIES, PUBLIC_EXPOSURE_LEVELS, SEVERITIES, TABLES
+from riskmodel.errors import OptionError
 from riskmodel.io import write_csv
 from riskmodel.layers import mixture_layer_expectation
 from riskmodel.portfolio import Portfolio, exposure_unit_years
@@ -636,9 +637,9 @@ def generate_portfolio(
         one incident and the true expected losses in each policy's layer, per kind.
     """
     if not isinstance(n_products, (int, np.integer)) or n_products < 1:
-        raise ValueError(f"n_products must be a whole number >= 1, got {n_products!r}")
+        raise OptionError(f"n_products must be a whole number >= 1, got {n_products!r}")
     if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+        raise OptionError(f"seed must be a whole number >= 0, got {seed!r}")
     w = get_world(world)
     share = _category_shares(w, bool(training))
     rng = np.random.default_rng(seed)

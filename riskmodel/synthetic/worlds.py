@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from riskmodel.contract import CATEGORIES
+from riskmodel.errors import OptionError
 
 __all__ = ["World", "WORLDS", "world", "SEVERITY_SHAPES"]
 
@@ -138,7 +139,6 @@ INTERACTION_SCORES: dict[str, float] = {
     "renewable_energy": -0.4,
     "semiconductor_equipment": -0.6,
 }
-assert set(INTERACTION_SCORES) == set(CATEGORIES)
 
 _THIN = ("urban_air_mobility", "marine_mobility", "regenerative_bio", "semiconductor_equipment")
 
@@ -208,5 +208,5 @@ def world(name: str | World) -> World:
     if isinstance(name, World):
         return name
     if name not in WORLDS:
-        raise ValueError(f"world must be one of {sorted(WORLDS)}, got {name!r}")
+        raise OptionError(f"world must be one of {sorted(WORLDS)}, got {name!r}")
     return WORLDS[name]

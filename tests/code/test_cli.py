@@ -348,3 +348,19 @@ def test_report_statements_verify_and_criteria_commands(tmp_path, trained, train
         tmp_path / "x.html",
     )
     assert missing.exit_code == 2 and "nope" in missing.output
+
+
+def test_only_the_users_errors_exit_2_and_defects_exit_3(tmp_path, monkeypatch, score_folder):
+    """A config value out of range is the user's (2, with the parameter named); a ValueError
+    raised inside riskmodel is a defect (3, "internal error"), never passed off as bad input."""
+    config = tmp_path / "train.toml"
+    config.write_text("validation_fraction = 1.5\n")
+    bad = _run("train", "--data", score_folder, "--out", tmp_path / "m", "--config", config)
+    assert bad.exit_code == 2 and "validation_fraction" in bad.output
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug, not the user's input")
+
+    monkeypatch.setattr("riskmodel.workflows.score", broken)
+    result = _score(tmp_path / "no-model", score_folder, tmp_path / "out")
+    assert result.exit_code == 3 and "internal error (ValueError)" in result.output
