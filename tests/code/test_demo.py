@@ -2,8 +2,13 @@
 
 import json
 
+import pytest
+
 from riskmodel.config import TrainConfig
 from riskmodel.workflows import DEMO_TARGETS, run_demo
+
+#: End to end: trains or runs whole jobs (still part of `make test`).
+pytestmark = pytest.mark.slow
 
 
 def test_the_demo_writes_scores_prices_evaluation_and_the_audit_report(tmp_path):

@@ -9,6 +9,9 @@ import pytest
 
 from tests.conftest import REPO
 
+#: End to end: trains or runs whole jobs (still part of `make test`).
+pytestmark = pytest.mark.slow
+
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 ALLOWED = {"riskmodel", "pandas", "numpy", "matplotlib"}
 

@@ -295,6 +295,7 @@ def test_unusable_files_stop_with_a_clear_message(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_a_100_mb_file_is_read_or_refused_without_running_out_of_memory(
     model_dir, score_folder, tmp_path
 ):

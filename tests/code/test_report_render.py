@@ -10,6 +10,9 @@ from riskmodel.reports.audit import SECTIONS, write_audit
 from riskmodel.reports.render import chromium_path, render_in_chromium
 from riskmodel.validation import validate_tables
 
+#: End to end: trains or runs whole jobs (still part of `make test`).
+pytestmark = pytest.mark.slow
+
 SHOTS = Path(__file__).resolve().parents[2] / "reports" / "test-screenshots"
 PLOTS = ("#lift-plot img", "#lorenz-plot img", ".pd-plot img", ".ae-plot img")
 

@@ -14,6 +14,9 @@ from riskmodel.tracking import alias_version, load_scoring_model
 from riskmodel.validation import load_portfolio
 from riskmodel.workflows import retrain, train
 
+#: End to end: trains or runs whole jobs (still part of `make test`).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):

@@ -11,6 +11,9 @@ from riskmodel.evaluation import evaluate_scores
 from riskmodel.models import RiskModel
 from riskmodel.synthetic import generate_portfolio
 
+#: End to end: trains or runs whole jobs (still part of `make test`).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def evaluation():

@@ -105,6 +105,7 @@ def test_more_units_or_months_never_lower_the_premium(model, holdout, column, fa
         assert np.any(values[-1] > values[0])
 
 
+@pytest.mark.slow
 def test_adding_an_active_overseas_certification_never_raises_the_premium(model, holdout):
     portfolio, _ = holdout
     checked = 0
@@ -139,6 +140,7 @@ def test_close_to_the_true_expected_loss_at_a_small_size(quote, holdout):
     assert ratio == pytest.approx(1.0, abs=0.2)
 
 
+@pytest.mark.slow
 def test_a_thin_category_gets_a_wider_interval():
     portfolio, _ = generate_portfolio(4000, seed=41)
     products = portfolio.products
