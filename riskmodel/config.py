@@ -1,52 +1,118 @@
 """Training configuration: every choice that shapes a model, in one versioned file.
 
 A config is a TOML file (see ``riskmodel/configs/train.toml``, shipped with the package and equal
-to the defaults); any key left out takes the default below. The
-config used is written into every trained model folder, so a model can always be retrained exactly.
+to the defaults); any key left out takes its default. The ``[performance]`` and ``[safety]``
+sections are keyword arguments of :class:`~riskmodel.models.PoissonGBMRegressor`: their defaults
+and allowed values are the estimator's own, declared once in its ``_parameter_constraints``. The
+top-level settings borrow the constraints of the estimator or transformer they are handed to. The
+config used is written into every trained model folder, so a model can always be retrained
+exactly.
 
 Examples
 --------
 >>> cfg = TrainConfig.from_dict({"seed": 7, "safety": {"num_leaves": 31}})
->>> cfg.seed, cfg.safety.num_leaves, cfg.performance.num_leaves
+>>> cfg.seed, cfg.safety["num_leaves"], cfg.performance["num_leaves"]
 (7, 31, 15)
+>>> TrainConfig(validation_fraction=1.5)
+Traceback (most recent call last):
+...
+sklearn.utils._param_validation.InvalidParameterError: The 'validation_fraction' parameter of \
+TrainConfig must be a float in the range (0.0, 0.9]. Got 1.5 instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 import tomllib
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from pathlib import Path
+
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
 from riskmodel.errors import OptionError
 
-__all__ = ["BoosterParams", "TrainConfig", "load_config", "read_toml", "refuse_unknown_keys"]
+__all__ = [
+    "TrainConfig",
+    "BOOSTER_SET_BY_MODEL",
+    "booster_params",
+    "load_config",
+    "read_toml",
+    "refuse_unknown_keys",
+]
+
+#: Parameters of PoissonGBMRegressor that the RiskModel sets itself (from the feature specs or the
+#: top-level settings shared by both targets): a ``[performance]`` or ``[safety]`` section may
+#: not set them.
+BOOSTER_SET_BY_MODEL = (
+    "monotone_constraints",
+    "exposure_features",
+    "exposure_backfit",
+    "validation_fraction",
+    "random_state",
+    "n_jobs",
+)
 
 
-@dataclass(frozen=True)
-class BoosterParams:
-    """Hyper-parameters of one frequency model (see ``riskmodel.models.PoissonGBMRegressor``)."""
+def _estimator():
+    # imported here: riskmodel.models imports this module
+    from riskmodel.models.poisson_gbm import PoissonGBMRegressor
 
-    learning_rate: float = 0.05
-    max_iter: int = 3000
-    num_leaves: int = 15
-    max_depth: int = -1
-    # Strong L2 on leaf values and at least 200 products per leaf: the riskiest products (several
-    # open failures, open public access, many unit-years) sit in thin leaves whose unregularised
-    # Poisson values overshoot by up to 3x, and they dominate expected incidents and losses.
-    # Chosen on four held-out portfolios (README, "Regularising the riskiest products").
-    min_child_samples: int = 200
-    reg_lambda: float = 100.0
-    colsample: float = 0.9
-    max_bin: int = 255
-    early_stopping_rounds: int = 100
-    cat_smooth: float = 10.0
-    min_data_per_group: int = 50
-    monotone_method: str = "intermediate"
-    # Segments of the learned exposure curves of units and months (knots at quantiles of the
-    # training values); chosen on the robustness worlds together (README, "Robustness").
-    exposure_segments: int = 6
+    return PoissonGBMRegressor
+
+
+def booster_params(section=None, *, where: str = "config [section]") -> dict:
+    """A ``[performance]`` or ``[safety]`` section resolved to keyword arguments of
+    PoissonGBMRegressor: its defaults, overridden by ``section``, checked against its constraints.
+
+    Examples
+    --------
+    >>> booster_params({"num_leaves": 31})["num_leaves"], booster_params()["max_iter"]
+    (31, 3000)
+    """
+    estimator = _estimator()
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(estimator.__init__).parameters.items()
+        if name != "self" and name not in BOOSTER_SET_BY_MODEL
+    }
+    section = dict(section or {})
+    unknown = sorted(set(section) - set(defaults))
+    if unknown:
+        raise OptionError(
+            f"{where}: unknown key(s) {unknown}; allowed keys are {sorted(defaults)}"
+            + (
+                f" ({sorted(set(unknown) & set(BOOSTER_SET_BY_MODEL))} are set by riskmodel)"
+                if set(unknown) & set(BOOSTER_SET_BY_MODEL)
+                else ""
+            )
+        )
+    params = {**defaults, **section}
+    validate_parameter_constraints(
+        {k: v for k, v in estimator._parameter_constraints.items() if k in params},
+        params,
+        caller_name=f"{estimator.__name__} ({where})",
+    )
+    return params
+
+
+def _constraints() -> dict:
+    from riskmodel.features.categorical import CategoricalColumns
+    from riskmodel.models.severity import SeverityModel
+
+    booster = _estimator()._parameter_constraints
+    return {
+        "seed": booster["random_state"],
+        "n_jobs": booster["n_jobs"],
+        "validation_fraction": booster["validation_fraction"],
+        "category_dropout": [Interval(Real, 0, 0.5, closed="left")],
+        "handle_unknown": CategoricalColumns._parameter_constraints["handle_unknown"],
+        "uncertainty_replicates": [Interval(Integral, 0, None, closed="left")],
+        "severity_min_injuries": SeverityModel._parameter_constraints["min_injuries"],
+        "limitations": [tuple],
+    }
 
 
 @dataclass(frozen=True)
@@ -56,25 +122,28 @@ class TrainConfig:
     Attributes
     ----------
     seed : int
-        Seeds the validation split, the category dropout and LightGBM.
+        Seeds the validation split, the category dropout and LightGBM (``random_state``).
     n_jobs : int
         Threads for training (LightGBM degrades when oversubscribed: at most the cores you have).
     validation_fraction : float
-        Share of companies held out for early stopping (all products of a company stay together).
+        Share of companies held out for early stopping (all products of a company stay
+        together), in (0, 0.9].
     category_dropout : float
         Share of training products whose category (and, separately, zone) is hidden, so the models
-        learn what an unseen category or zone should score (the ``__unknown__`` fallback).
+        learn what an unseen category or zone should score (the ``__unknown__`` fallback), in
+        [0, 0.5).
     handle_unknown : {"fallback", "error"}
         What scoring does with a category or zone unseen in training.
-    performance, safety : BoosterParams
-        Hyper-parameters of each target's model.
+    performance, safety : dict
+        Keyword arguments of each target's PoissonGBMRegressor, resolved (every key present).
     uncertainty_replicates : int
         Refits on random halves of the companies that measure how much the data support each
         product's expected loss (0: no intervals). Each costs about half a training run.
     severity_min_injuries : int
         A kind with fewer bodily-injury incidents pools its injury uplift with the other kind's.
     limitations : tuple of str
-        Known limitations of the model, recorded by the data scientist for the audit report.
+        Limitations of this model that the data scientist records for the audit report (the
+        report states the method's own, with their measured figures).
     """
 
     seed: int = 0
@@ -82,71 +151,27 @@ class TrainConfig:
     validation_fraction: float = 0.2
     category_dropout: float = 0.02
     handle_unknown: str = "fallback"
-    performance: BoosterParams = field(default_factory=BoosterParams)
-    safety: BoosterParams = field(default_factory=BoosterParams)
+    performance: dict = field(default_factory=dict)
+    safety: dict = field(default_factory=dict)
     uncertainty_replicates: int = 10
     severity_min_injuries: int = 30
-    limitations: tuple[str, ...] = (
-        (
-            "Trained and validated on synthetic data: no public product-liability claims data "
-            "exist; real claims must replace them before prices are binding."
-        ),
-        (
-            "Monotone constraints on overlapping failure features over-predict the expected "
-            "safety incidents of products with an unresolved safety failure and under-predict "
-            "the others by a few percent (README, Measured)."
-        ),
-        (
-            "Per-category sums of expected losses are within about 10% of the truth on held-out "
-            "portfolios at 200,000 training products (the 5% target of the demo is missed on "
-            "some draws); thin or new categories rely on the portfolio complement."
-        ),
-        (
-            "A category absent from training is priced at the portfolio-average effect (flagged "
-            "in data_issues, widest interval): no model can rank it as its truth would "
-            "(robustness benchmark, world thin_new_categories)."
-        ),
-        (
-            "The exposure curves of units and months are the same for every product: an "
-            "elasticity that differs by category is not learned."
-        ),
-        "Deductibles and limits apply per incident; aggregate limits are not modelled.",
-        (
-            "Interval widths are calibrated on synthetic truth (interval_scale); recalibrate when "
-            "real outcomes accumulate."
-        ),
-    )
+    limitations: tuple[str, ...] = ()
 
     def __post_init__(self):
-        if not (isinstance(self.seed, int) and self.seed >= 0):
-            raise OptionError(f"seed must be an integer >= 0, got {self.seed!r}")
-        if not (isinstance(self.n_jobs, int) and self.n_jobs >= 1):
-            raise OptionError(f"n_jobs must be an integer >= 1, got {self.n_jobs!r}")
-        if not 0 < self.validation_fraction < 0.9:
-            raise OptionError(
-                f"validation_fraction must be in (0, 0.9), got {self.validation_fraction!r}"
-            )
-        if not 0 <= self.category_dropout < 0.5:
-            raise OptionError(
-                f"category_dropout must be in [0, 0.5), got {self.category_dropout!r}"
-            )
-        if not (isinstance(self.uncertainty_replicates, int) and 0 <= self.uncertainty_replicates):
-            raise OptionError(
-                "uncertainty_replicates must be an integer >= 0, got "
-                f"{self.uncertainty_replicates!r}"
-            )
-        if not (isinstance(self.severity_min_injuries, int) and self.severity_min_injuries >= 1):
-            raise OptionError(
-                f"severity_min_injuries must be an integer >= 1, got {self.severity_min_injuries!r}"
-            )
-        if self.handle_unknown not in ("fallback", "error"):
-            raise OptionError(
-                f"handle_unknown must be 'fallback' or 'error', got {self.handle_unknown!r}"
-            )
+        params = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        validate_parameter_constraints(
+            _constraints(),
+            {k: v for k, v in params.items() if k not in ("performance", "safety")},
+            caller_name="TrainConfig",
+        )
+        for target in ("performance", "safety"):
+            resolved = booster_params(getattr(self, target), where=f"config [{target}]")
+            object.__setattr__(self, target, resolved)
 
-    def params_for(self, target: str) -> BoosterParams:
-        """The booster parameters of ``target`` (``performance`` or ``safety``)."""
-        return getattr(self, target)
+    def params_for(self, target: str) -> dict:
+        """The PoissonGBMRegressor keyword arguments of ``target`` (``performance`` or
+        ``safety``)."""
+        return dict(getattr(self, target))
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -158,11 +183,6 @@ class TrainConfig:
         """Build a config from nested dicts, refusing unknown keys."""
         data = dict(data)
         refuse_unknown_keys("config", data, cls)
-        for target in ("performance", "safety"):
-            if target in data:
-                section = dict(data[target])
-                refuse_unknown_keys(f"config [{target}]", section, BoosterParams)
-                data[target] = BoosterParams(**section)
         if "limitations" in data:
             data["limitations"] = tuple(data["limitations"])
         return cls(**data)

@@ -23,8 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from riskmodel.contract import CATEGORIES, TEST_KINDS
-
 __all__ = [
     "StandardRef",
     "STANDARDS_CATALOGUE",

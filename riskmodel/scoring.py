@@ -80,7 +80,9 @@ def score_portfolio(
     ]
     scores["model_version"] = model.version_
     if tuple(scores.columns[: len(SCORES_COLUMNS)]) != SCORES_COLUMNS:
-        raise RuntimeError(f"scores columns {list(scores.columns)} do not start with the contract's")
+        raise RuntimeError(
+            f"scores columns {list(scores.columns)} do not start with the contract's"
+        )
     return scores
 
 

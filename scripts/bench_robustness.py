@@ -284,8 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             overrides[key] = json.loads(value)
         config = dataclasses.replace(
             config,
-            performance=dataclasses.replace(config.performance, **overrides),
-            safety=dataclasses.replace(config.safety, **overrides),
+            performance={**config.performance, **overrides},
+            safety={**config.safety, **overrides},
         )
         print(f"booster parameters overridden: {overrides}")
     cache = None

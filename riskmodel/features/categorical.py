@@ -22,6 +22,7 @@ import logging
 from collections.abc import Mapping
 
 import pandas as pd
+from sklearn.utils._param_validation import StrOptions
 
 from riskmodel.errors import InputError, OptionError
 from riskmodel.features.base import PortfolioTransformer
@@ -60,6 +61,11 @@ class CategoricalColumns(PortfolioTransformer):
     feature_specs_ : list of FeatureSpec
     """
 
+    _parameter_constraints: dict = {
+        "columns": [tuple, list],
+        "handle_unknown": [StrOptions({"fallback", "error"})],
+    }
+
     def __init__(
         self, columns: tuple[str, ...] = ("category", "zone"), handle_unknown: str = "fallback"
     ):
@@ -67,10 +73,7 @@ class CategoricalColumns(PortfolioTransformer):
         self.handle_unknown = handle_unknown
 
     def _fit(self, portfolio) -> None:
-        if self.handle_unknown not in ("fallback", "error"):
-            raise OptionError(
-                f"handle_unknown must be 'fallback' or 'error', got {self.handle_unknown!r}"
-            )
+        self._validate_params()
         products = portfolio.products
         missing = [c for c in self.columns if c not in products.columns]
         if missing:

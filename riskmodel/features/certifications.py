@@ -22,8 +22,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import InvalidParameterError
 
-from riskmodel.errors import OptionError
 from riskmodel.features.base import PortfolioTransformer, count_per_product, listed
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.reference import DOMESTIC_COUNTRY, RELEVANT_OVERSEAS_SCHEMES, normalise_scheme
@@ -116,14 +116,19 @@ class CertificationFeatures(PortfolioTransformer):
     feature_specs_ : list of FeatureSpec
     """
 
+    _parameter_constraints: dict = {
+        "domestic_country": [str],  # and two letters: an ISO 3166 alpha-2 code such as "KR"
+    }
+
     def __init__(self, domestic_country: str = DOMESTIC_COUNTRY):
         self.domestic_country = domestic_country
 
     def _fit(self, portfolio) -> None:
-        if not (isinstance(self.domestic_country, str) and len(self.domestic_country) == 2):
-            raise OptionError(
-                "domestic_country must be an ISO 3166 alpha-2 code such as 'KR', got "
-                f"{self.domestic_country!r}"
+        self._validate_params()
+        if not (len(self.domestic_country) == 2 and self.domestic_country.isalpha()):
+            raise InvalidParameterError(
+                f"The 'domestic_country' parameter of {type(self).__name__} must be an ISO 3166 "
+                f"alpha-2 code such as 'KR'. Got {self.domestic_country!r} instead."
             )
         self.relevant_ = {cat: sorted(s) for cat, s in RELEVANT_OVERSEAS_SCHEMES.items()}
         self.feature_specs_ = list(_SPECS)

@@ -46,7 +46,7 @@ from scipy.optimize import minimize
 __all__ = ["ExposureCurve", "fit_curves", "make_knots", "DEFAULT_SEGMENTS"]
 
 #: Segments of a curve when the data have enough distinct values.
-DEFAULT_SEGMENTS = 4
+DEFAULT_SEGMENTS = 6
 #: Penalty on squared differences of adjacent slopes, in log-likelihood units: a normal prior on
 #: each difference with standard deviation 0.1. Thinly observed segments (the first, 1 to 2 units)
 #: lean on their neighbours; a change of elasticity the data show clearly survives.

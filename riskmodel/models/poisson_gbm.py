@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import json
 import logging
-import numbers
 from collections.abc import Callable, Mapping, Sequence
+from numbers import Integral, Real
 
 import lightgbm as lgb
 import numpy as np
@@ -48,6 +48,11 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import d2_tweedie_score
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from riskmodel.models.baseline import PoissonGLMBaseline
@@ -59,27 +64,6 @@ __all__ = ["PoissonGBMRegressor"]
 STATE_VERSION = 2  # 2: exposure curves
 
 logger = logging.getLogger(__name__)
-
-
-def _check_number(
-    name, value, *, low=None, high=None, low_open=False, integer=False, allow_none=False
-):
-    """Raise ValueError naming the parameter, its allowed range and the value received."""
-    if value is None and allow_none:
-        return
-    kind = numbers.Integral if integer else numbers.Real
-    ok = isinstance(value, kind) and not isinstance(value, bool)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value <= high
-    if not ok:
-        lo = "" if low is None else (f"> {low}" if low_open else f">= {low}")
-        hi = "" if high is None else f"<= {high}"
-        rng = " and ".join(p for p in (lo, hi) if p)
-        what = "an integer" if integer else "a number"
-        none = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be {what} {rng}{none}, got {value!r}")
 
 
 def _as_1d(name: str, values, n: int, *, default: float | None = None) -> np.ndarray:
@@ -94,19 +78,26 @@ def _as_1d(name: str, values, n: int, *, default: float | None = None) -> np.nda
 class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
     """Poisson gradient boosting with a log-exposure offset.
 
+    The defaults are riskmodel's chosen settings (README, "Regularising the riskiest products" and
+    "Robustness"); a training config's ``[performance]`` and ``[safety]`` sections are keyword
+    arguments of this class, and :attr:`_parameter_constraints` is the one place their allowed
+    values are declared.
+
     Parameters
     ----------
     learning_rate : float, default=0.05
         Shrinkage of each tree, in (0, 1].
-    max_iter : int, default=2000
-        Maximum number of trees, >= 1.
+    max_iter : int, default=3000
+        Maximum number of trees, >= 1 (early stopping usually ends far sooner).
     num_leaves : int, default=15
         Maximum leaves per tree, >= 2.
     max_depth : int, default=-1
         Maximum tree depth; -1 for no limit.
-    min_child_samples : int, default=50
-        Minimum rows in a leaf.
-    reg_lambda : float, default=1.0
+    min_child_samples : int, default=200
+        Minimum rows in a leaf. With ``reg_lambda`` it keeps the riskiest products (several open
+        failures, open public access, many unit-years) out of thin leaves whose unregularised
+        Poisson values overshoot.
+    reg_lambda : float, default=100.0
         L2 penalty on leaf values.
     colsample : float, default=0.9
         Share of features considered per tree, in (0, 1].
@@ -120,7 +111,7 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
     early_stopping_rounds : int or None, default=100
         Stop when the validation Poisson deviance has not improved for this many trees.
     validation_fraction : float, default=0.2
-        Share of rows held out for early stopping when no ``eval_set`` is given, in (0, 1).
+        Share of rows held out for early stopping when no ``eval_set`` is given, in (0, 0.9].
     refit_full : bool, default=True
         After early stopping, refit on all rows with the chosen number of trees.
     cat_smooth : float, default=10.0
@@ -134,7 +125,7 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
     exposure_features : sequence of str, default=()
         Columns of X (numbers > 0) that measure exposure; each enters through a learned
         non-decreasing curve of its logarithm instead of the trees.
-    exposure_segments : int, default=4
+    exposure_segments : int, default=6
         Segments of each exposure curve (fewer when the column has fewer distinct values).
     exposure_backfit : bool, default=True
         Re-estimate the exposure curves given the trees (after early stopping and after the final
@@ -176,15 +167,39 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         Their probabilities of at least one claim (calibrated). Not saved.
     """
 
+    _parameter_constraints: dict = {
+        "learning_rate": [Interval(Real, 0, 1, closed="right")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "num_leaves": [Interval(Integral, 2, None, closed="left")],
+        "max_depth": [Interval(Integral, -1, None, closed="left")],
+        "min_child_samples": [Interval(Integral, 1, None, closed="left")],
+        "reg_lambda": [Interval(Real, 0, None, closed="left")],
+        "colsample": [Interval(Real, 0, 1, closed="right")],
+        "max_bin": [Interval(Integral, 2, None, closed="left")],
+        "monotone_constraints": [Mapping, "array-like", None],
+        "monotone_method": [StrOptions({"basic", "intermediate", "advanced"})],
+        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_fraction": [Interval(Real, 0, 0.9, closed="right")],
+        "refit_full": ["boolean"],
+        "cat_smooth": [Interval(Real, 0, None, closed="left")],
+        "min_data_per_group": [Interval(Integral, 1, None, closed="left")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+        "n_jobs": [Interval(Integral, 1, None, closed="left")],
+        "exposure_features": [list, tuple],
+        "exposure_segments": [Interval(Integral, 1, None, closed="left")],
+        "exposure_backfit": ["boolean"],
+        "calibrate_probability": ["boolean"],
+    }
+
     def __init__(
         self,
         *,
         learning_rate: float = 0.05,
-        max_iter: int = 2000,
+        max_iter: int = 3000,
         num_leaves: int = 15,
         max_depth: int = -1,
-        min_child_samples: int = 50,
-        reg_lambda: float = 1.0,
+        min_child_samples: int = 200,
+        reg_lambda: float = 100.0,
         colsample: float = 0.9,
         max_bin: int = 255,
         monotone_constraints: Mapping[str, int] | Sequence[int] | None = None,
@@ -225,43 +240,20 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        _check_number("learning_rate", self.learning_rate, low=0, high=1, low_open=True)
-        _check_number("max_iter", self.max_iter, low=1, integer=True)
-        _check_number("num_leaves", self.num_leaves, low=2, integer=True)
-        _check_number("max_depth", self.max_depth, low=-1, integer=True)
-        _check_number("min_child_samples", self.min_child_samples, low=1, integer=True)
-        _check_number("reg_lambda", self.reg_lambda, low=0)
-        _check_number("colsample", self.colsample, low=0, high=1, low_open=True)
-        _check_number("max_bin", self.max_bin, low=2, integer=True)
-        _check_number(
-            "early_stopping_rounds",
-            self.early_stopping_rounds,
-            low=1,
-            integer=True,
-            allow_none=True,
-        )
-        _check_number(
-            "validation_fraction", self.validation_fraction, low=0, high=0.9, low_open=True
-        )
-        _check_number("cat_smooth", self.cat_smooth, low=0)
-        _check_number("min_data_per_group", self.min_data_per_group, low=1, integer=True)
-        _check_number("random_state", self.random_state, low=0, integer=True)
-        _check_number("n_jobs", self.n_jobs, low=1, integer=True)
-        _check_number("exposure_segments", self.exposure_segments, low=1, integer=True)
+        """Every parameter against :attr:`_parameter_constraints` (scikit-learn's own check:
+        the error names the parameter, what is allowed and the value received), then what no
+        single constraint can say."""
+        self._validate_params()
         features = self.exposure_features
-        if isinstance(features, str) or not all(isinstance(f, str) for f in features):
-            raise ValueError(
-                f"exposure_features must be a sequence of column names, got {features!r}"
+        if not all(isinstance(f, str) for f in features):
+            raise InvalidParameterError(
+                f"The 'exposure_features' parameter of {type(self).__name__} must be a sequence "
+                f"of column names. Got {features!r} instead."
             )
-        for name in ("exposure_backfit", "calibrate_probability"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if len(set(features)) != len(features):
-            raise ValueError(f"exposure_features names a column twice: {list(features)}")
-        if self.monotone_method not in ("basic", "intermediate", "advanced"):
-            raise ValueError(
-                "monotone_method must be 'basic', 'intermediate' or 'advanced', got "
-                f"{self.monotone_method!r}"
+            raise InvalidParameterError(
+                f"The 'exposure_features' parameter of {type(self).__name__} names a column "
+                f"twice. Got {list(features)!r} instead."
             )
 
     def _as_frame(self, X, *, fitting: bool) -> pd.DataFrame:

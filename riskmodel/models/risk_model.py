@@ -130,7 +130,7 @@ class RiskModel:
         for target in TARGETS:
             params = cfg.params_for(target)
             est = PoissonGBMRegressor(
-                **{k: v for k, v in vars(params).items()},
+                **params,
                 monotone_constraints={
                     s.name: s.constraint(target)
                     for s in self.feature_specs_
@@ -143,7 +143,7 @@ class RiskModel:
                 exposure_backfit=False,
             )
             callbacks = (
-                [_progress_callback(progress, target, params.max_iter)] if progress else None
+                [_progress_callback(progress, target, params["max_iter"])] if progress else None
             )
             # the curves come from a GLM on the true categories and stay fixed: estimated from
             # the trees' inputs, whose categories are hidden at random to teach the trees a

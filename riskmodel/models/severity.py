@@ -37,8 +37,11 @@ True
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
 from riskmodel.contract import CATEGORIES, PUBLIC_EXPOSURE_LEVELS, TARGETS
 from riskmodel.credibility import CredibilityFit, buhlmann_straub
@@ -69,6 +72,8 @@ class SeverityModel:
         incidents gets), ``injury_sd`` (``tau``) and ``exposure_relativity``.
     """
 
+    _parameter_constraints: dict = {"min_injuries": [Interval(Integral, 1, None, closed="left")]}
+
     def __init__(self, min_injuries: int = 30):
         self.min_injuries = min_injuries
 
@@ -79,8 +84,11 @@ class SeverityModel:
         ``sample_weight`` (one per product, e.g. bootstrap multiplicities) weights each product's
         incidents.
         """
-        if not (isinstance(self.min_injuries, int) and self.min_injuries >= 1):
-            raise ValueError(f"min_injuries must be an integer >= 1, got {self.min_injuries!r}")
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {"min_injuries": self.min_injuries},
+            caller_name=type(self).__name__,
+        )
         if portfolio.incidents is None:
             raise ValueError("severity needs outcomes: the portfolio has no incidents table")
         products = portfolio.products

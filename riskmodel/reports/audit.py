@@ -43,6 +43,7 @@ from riskmodel.reports.analysis import (
     partial_dependence,
     performance_table,
 )
+from riskmodel.reports.criteria import limitations
 from riskmodel.reports.figures import (
     ae_figure,
     data_uri,
@@ -271,7 +272,7 @@ def audit_context(
         "psi_major": PSI_MAJOR,
         "consistency": consistency,
         "pricing": pricing_section,
-        "limitations": list(model.config.limitations),
+        "limitations": limitations(model),
         "sections": SECTIONS,
         "targets": TARGETS,
     }

@@ -25,6 +25,31 @@ from riskmodel.models import RiskModel
 from riskmodel.pricing import PricingConfig
 from riskmodel.validation import ValidationResult
 
+#: What the method cannot do, whatever the data. No figures here: the audit report measures each on
+#: its own data (the section named) and the README reports the benchmarks.
+METHOD_LIMITATIONS = (
+    "No public product-liability claims data exist: a model trained on synthetic portfolios must "
+    "be retrained on real claims before its prices are binding (the model card names the "
+    "training data).",
+    "Monotone constraints on overlapping failure features move expected safety incidents "
+    "between products with and without an unresolved safety failure (README, Measured).",
+    "Per-category sums of expected losses carry the sampling error of the training data; thin "
+    "or new categories rely on the portfolio complement (calibration section: actual against "
+    "expected by category; pricing section: credibility weights).",
+    "A category absent from training is priced at the portfolio-average effect: flagged in "
+    "data_issues, with the widest interval; no model can rank it as its truth would.",
+    "The exposure curves of units and months are the same for every product: an elasticity "
+    "that differs by category is not learned (exposure section).",
+    "Deductibles and limits apply per incident; aggregate limits are not modelled.",
+    "Interval widths are calibrated on synthetic truth (interval_scale in the pricing config); "
+    "recalibrate them when real outcomes accumulate.",
+)
+
+
+def limitations(model: RiskModel) -> list[str]:
+    """The method's limitations, then those the data scientist recorded in the training config."""
+    return [*METHOD_LIMITATIONS, *model.config.limitations]
+
 __all__ = ["criteria", "write_criteria"]
 
 
@@ -75,7 +100,7 @@ def criteria(
         "grade_boundaries": pricing.grade_boundaries(),
         "pricing": pricing.to_dict(),
         "severity_credibility": model.severity_.credibility_table().to_dict("records"),
-        "limitations": list(model.config.limitations),
+        "limitations": limitations(model),
     }
 
 

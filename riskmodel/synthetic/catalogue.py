@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from riskmodel.contract import CATEGORIES
-
 __all__ = [
     "CategoryProfile",
     "CATEGORY_PROFILES",

@@ -16,7 +16,7 @@ def test_a_partial_file_overrides_only_what_it_names(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('seed = 5\nlimitations = ["synthetic data only"]\n[safety]\nnum_leaves = 31\n')
     cfg = load_config(path)
-    assert (cfg.seed, cfg.safety.num_leaves, cfg.performance.num_leaves) == (5, 31, 15)
+    assert (cfg.seed, cfg.safety["num_leaves"], cfg.performance["num_leaves"]) == (5, 31, 15)
     assert cfg.limitations == ("synthetic data only",)
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
 
@@ -26,8 +26,15 @@ def test_a_partial_file_overrides_only_what_it_names(tmp_path):
     [
         ("sed = 5\n", r"unknown key\(s\) \['sed'\]"),
         ("[safety]\nleaves = 3\n", r"config \[safety\]: unknown key\(s\) \['leaves'\]"),
-        ("seed = -1\n", "seed must be an integer >= 0, got -1"),
-        ("category_dropout = 0.7\n", r"category_dropout must be in \[0, 0.5\), got 0.7"),
+        ("[safety]\nn_jobs = 3\n", r"\['n_jobs'\] are set by riskmodel"),
+        ("seed = -1\n", r"'seed' parameter of TrainConfig must be an int in the range \[0, inf\)"),
+        ("category_dropout = 0.7\n", r"'category_dropout' .* range \[0.0, 0.5\). Got 0.7"),
+        (
+            "[performance]\nlearning_rate = 2.0\n",
+            r"'learning_rate' parameter of PoissonGBMRegressor \(config \[performance\]\) must be "
+            r"a float in the range \(0.0, 1.0\]. Got 2.0 instead",
+        ),
+        ("validation_fraction = 0.95\n", r"'validation_fraction' .* \(0.0, 0.9\]. Got 0.95"),
         ("seed = \n", "not valid TOML"),
     ],
 )
@@ -77,3 +84,24 @@ def test_a_built_wheel_ships_the_configs(tmp_path):
     (wheel,) = (tmp_path / "dist").glob("riskmodel-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"riskmodel/configs/train.toml", "riskmodel/configs/pricing.toml"} <= names
+
+
+def test_each_setting_has_one_default_and_one_check():
+    """A section's defaults are the estimator's; the top-level settings are checked by the
+    constraint of the estimator or transformer they are handed to."""
+    import inspect
+
+    from riskmodel.config import BOOSTER_SET_BY_MODEL
+    from riskmodel.models import PoissonGBMRegressor
+
+    signature = inspect.signature(PoissonGBMRegressor.__init__).parameters
+    for name, value in TrainConfig().performance.items():
+        assert value == signature[name].default, name
+    assert set(TrainConfig().performance) | set(BOOSTER_SET_BY_MODEL) == set(signature) - {"self"}
+    constraints = PoissonGBMRegressor._parameter_constraints
+    assert set(constraints) == set(signature) - {"self"}  # every parameter declared
+    for bad in (0.0, 0.95):  # the same bound in the config and in the estimator
+        with pytest.raises(ValueError, match="validation_fraction"):
+            TrainConfig(validation_fraction=bad)
+        with pytest.raises(ValueError, match="validation_fraction"):
+            PoissonGBMRegressor(validation_fraction=bad)._check_params()
