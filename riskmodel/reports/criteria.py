@@ -50,6 +50,7 @@ def limitations(model: RiskModel) -> list[str]:
     """The method's limitations, then those the data scientist recorded in the training config."""
     return [*METHOD_LIMITATIONS, *model.config.limitations]
 
+
 __all__ = ["criteria", "write_criteria"]
 
 
