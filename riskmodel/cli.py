@@ -200,7 +200,7 @@ def train(
     with _user_errors():
         cfg = load_config(config)
         with _training_progress() as progress:
-            model = workflows.train(
+            result = workflows.train(
                 data,
                 out_dir,
                 config=cfg,
@@ -210,14 +210,13 @@ def train(
                 strict=strict,
                 max_mb=max_file_mb,
             )
-    _print_reconciliation(
-        model.training_data_.reconciliation()["tables"], out_dir / "training_rejects.csv"
-    )
+    model = result.model
+    _print_reconciliation(result.data.reconciliation()["tables"], out_dir / "training_rejects.csv")
     out.print(
         f"model {model.version_} trained on {model.training_['products']:,} products; "
         f"saved to {out_dir}"
     )
-    tracked = getattr(model, "tracked_", None)
+    tracked = result.tracked
     if tracked is not None:
         out.print(f"MLflow run {tracked.run_id}; registered {tracked.registry_uri}")
 

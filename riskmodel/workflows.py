@@ -57,6 +57,7 @@ __all__ = [
     "run_demo",
     "DemoResult",
     "RetrainResult",
+    "TrainResult",
     "DEMO_TARGETS",
 ]
 
@@ -131,6 +132,17 @@ def _fit_and_save(
     return model, report
 
 
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training run made: the model, how its data folder was read, where it was saved
+    and (when tracked) where it went in MLflow."""
+
+    model: RiskModel
+    data: ValidationResult
+    model_dir: Path
+    tracked: object | None = None
+
+
 def train(
     data_dir: str | os.PathLike,
     model_dir: str | os.PathLike,
@@ -141,14 +153,12 @@ def train(
     tracking_uri: str | None = None,
     strict: bool = False,
     max_mb: float = MAX_FILE_MB,
-):
+) -> TrainResult:
     """Train on a data folder with incidents, save the model folder and (by default) log the
     run to MLflow and register the model.
 
     Rows that break the contract are set aside (listed in the model folder's
     ``training_rejects.csv``); with ``strict`` any such row stops the run.
-    Returns the fitted model; with tracking, ``model.tracked_`` says where it went in MLflow,
-    and ``model.training_data_`` is how the data folder was read.
     """
     data = load_data(data_dir, require_incidents=True, max_mb=max_mb)
     if strict:
@@ -157,9 +167,9 @@ def train(
     model, report = _fit_and_save(
         portfolio, model_dir, config, progress, data, source=str(Path(data_dir).resolve())
     )
-    model.training_data_ = data
+    tracked = None
     if track:
-        model.tracked_ = _track(
+        tracked = _track(
             model,
             portfolio,
             model_dir,
@@ -168,7 +178,7 @@ def train(
             tracking_uri,
             aliases=("last_trained",),
         )
-    return model
+    return TrainResult(model, data, Path(model_dir), tracked)
 
 
 def _track(model, portfolio, model_dir, report, data_dir, uri, aliases):
@@ -690,9 +700,10 @@ def run_demo(
         from riskmodel.tracking import tracking_uri
 
         uri = tracking_uri(root)
-    model = train(
+    trained = train(
         train_dir, model_dir, config=config, progress=progress, track=track, tracking_uri=uri
     )
+    model = trained.model
     seconds["train"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     holdout_data = load_data(holdout_dir)
@@ -735,7 +746,7 @@ def run_demo(
         model.version_,
         evaluations,
         seconds,
-        getattr(model, "tracked_", None),
+        trained.tracked,
         priced,
         pricing.interval_level,
     )

@@ -17,7 +17,7 @@ def main() -> None:
     parser.add_argument("--config", help="training config (TOML)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    model = train(args.data, args.out, config=load_config(args.config))
+    model = train(args.data, args.out, config=load_config(args.config)).model
     print(f"model {model.version_} saved to {args.out}")
 
 

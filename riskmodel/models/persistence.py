@@ -1,9 +1,10 @@
 """Save and load a trained :class:`RiskModel` as a self-contained folder, without pickle.
 
-A model folder holds:
+A model folder holds one set of files per part of the model (:mod:`riskmodel.models.parts`;
+saving and loading iterate over the parts, listed in the manifest with their class and files):
 
 - ``manifest.json``: format version, model version, creation time, riskmodel version, training
-  summary, and the SHA-256 of every other file;
+  summary, the parts, and the SHA-256 of every other file;
 - ``config.json``: the training configuration;
 - ``features.json``: the fitted feature pipeline and the specification of every feature;
 - ``<target>.lgb.txt``: the trees of each target in LightGBM's text format;
@@ -37,24 +38,26 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sklearn.exceptions import NotFittedError
+
 from riskmodel import __version__
 from riskmodel.config import TrainConfig
 from riskmodel.contract import CONTRACT_VERSION, TARGETS
 from riskmodel.errors import ModelIntegrityError
-from riskmodel.features import feature_specs, pipeline_from_state, pipeline_state
 from riskmodel.io import neutralise_formulas, write_text
-from riskmodel.models.baseline import PoissonGLMBaseline
-from riskmodel.models.poisson_gbm import PoissonGBMRegressor
+from riskmodel.models.parts import DEFAULT_LAYOUT, PART_CLASSES
 from riskmodel.models.risk_model import RiskModel
-from riskmodel.models.severity import SeverityModel
 from riskmodel.provenance import code_version, current_user
 from riskmodel.validation import ValidationResult
 
 __all__ = ["save_model", "load_model", "ModelIntegrityError", "FORMAT_VERSION"]
 
 # 2: severity and uncertainty; 3: baselines and reference distribution; 4: learned exposure
-# curves, probability calibration, relevant and other overseas certifications
-FORMAT_VERSION = 4
+# curves, probability calibration, relevant and other overseas certifications; 5: the parts are
+# listed in the manifest (a folder of format 4 has the same files and the default layout)
+FORMAT_VERSION = 5
+#: Formats this riskmodel reads.
+READABLE_FORMATS = (4, 5)
 MANIFEST = "manifest.json"
 
 
@@ -76,26 +79,15 @@ def save_model(
     ``training_data``, how the training folder was read, adds its reconciliation to the manifest
     and its rejected rows as ``training_rejects.csv``, so the model's lineage is complete.
     """
-    if not hasattr(model, "models_"):
-        raise ValueError("cannot save an unfitted RiskModel: call fit() first")
+    if "parts_" not in vars(model):
+        raise NotFittedError("cannot save an unfitted RiskModel: call fit() first")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    files = {
-        "config.json": json.dumps(model.config.to_dict(), indent=2, sort_keys=True),
-        "features.json": json.dumps(
-            pipeline_state(model.pipeline_), indent=1, sort_keys=True, default=str
-        ),
-    }
-    for target in TARGETS:
-        meta, text = model.models_[target].to_state()
-        files[f"{target}.json"] = json.dumps(meta, indent=2, sort_keys=True)
-        files[f"{target}.lgb.txt"] = text
-    files["severity.json"] = json.dumps(model.severity_.to_state(), indent=1, sort_keys=True)
-    files["uncertainty.json"] = json.dumps(model.uncertainty_, indent=1, sort_keys=True)
-    files["baselines.json"] = json.dumps(
-        {t: b.to_state() for t, b in model.baselines_.items()}, indent=1, sort_keys=True
-    )
-    files["reference.json"] = json.dumps(model.reference_, indent=1, sort_keys=True)
+    files = {"config.json": json.dumps(model.config.to_dict(), indent=2, sort_keys=True)}
+    parts = []  # a list: the order is the order the version hashes them
+    for name, part in model.parts_.items():
+        files.update(part.to_state())
+        parts.append({"name": name, **part.describe()})
     data = None
     if training_data is not None:
         files["training_rejects.csv"] = neutralise_formulas(training_data.rejects).to_csv(
@@ -117,6 +109,7 @@ def save_model(
         "targets": list(TARGETS),
         "training": model.training_,
         "training_source": source or "given in memory",
+        "parts": parts,
         "created_by": current_user(),
         "code_version": code_version(),
         "training_data": data,
@@ -137,11 +130,11 @@ def read_manifest(folder: str | os.PathLike) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ModelIntegrityError(f"{path}: manifest is not valid JSON ({exc})") from exc
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_FORMATS:
         raise ModelIntegrityError(
-            f"{path}: model format {manifest.get('format_version')!r} is not "
-            f"supported by this riskmodel (expects {FORMAT_VERSION}); retrain the model with "
-            "this version"
+            f"{path}: model format {manifest.get('format_version')!r} is not supported by this "
+            f"riskmodel (it reads formats {', '.join(map(str, READABLE_FORMATS))} and writes "
+            f"{FORMAT_VERSION}); retrain the model with this version"
         )
     problems = []
     for name, digest in manifest.get("files", {}).items():
@@ -163,33 +156,41 @@ def load_model(folder: str | os.PathLike) -> RiskModel:
     """Load a model folder written by :func:`save_model`, verifying its checksums first."""
     folder = Path(folder)
     manifest = read_manifest(folder)
-    config = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
-    needed = {"config.json", "features.json", "severity.json", "uncertainty.json"}
-    needed |= {"baselines.json", "reference.json"}
-    needed |= {f"{t}.{ext}" for t in TARGETS for ext in ("json", "lgb.txt")}
-    unlisted = sorted(needed - set(manifest.get("files", {})))
-    if unlisted:  # never read a file whose checksum was not recorded at training time
+    if "config.json" not in manifest.get("files", {}):
         raise ModelIntegrityError(
-            f"model folder {str(folder)!r} failed verification: {unlisted[:3]} not in the "
+            f"model folder {str(folder)!r} failed verification: config.json not in the "
             "manifest. Retrain or restore the folder."
         )
-    model = RiskModel(config)
-    model.pipeline_ = pipeline_from_state(json.loads((folder / "features.json").read_text()))
-    model.feature_specs_ = feature_specs(model.pipeline_)
-    model.models_ = {}
-    for target in TARGETS:
-        meta = json.loads((folder / f"{target}.json").read_text())
-        text = (folder / f"{target}.lgb.txt").read_text()
-        model.models_[target] = PoissonGBMRegressor.from_state(meta, text)
-    model.severity_ = SeverityModel.from_state(json.loads((folder / "severity.json").read_text()))
-    model.uncertainty_ = json.loads((folder / "uncertainty.json").read_text())
-    model.baselines_ = {
-        t: PoissonGLMBaseline.from_state(s)
-        for t, s in json.loads((folder / "baselines.json").read_text()).items()
-    }
-    model.reference_ = json.loads((folder / "reference.json").read_text())
-    model.training_ = manifest["training"]
-    model.validation_report_ = manifest.get("validation")
-    model.version_ = manifest["model_version"]
-    model.manifest_ = manifest
-    return model
+    config = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
+    layout = manifest.get("parts") or [
+        {"name": name, "class": cls.__name__, "versioned": versioned}
+        for name, cls, versioned in DEFAULT_LAYOUT
+    ]  # format 4 listed no parts: they were the default ones
+    recorded = set(manifest.get("files", {}))
+    parts = []
+    for entry in layout:
+        name = entry["name"]
+        cls = PART_CLASSES.get(entry.get("class"))
+        if cls is None:
+            raise ModelIntegrityError(
+                f"model folder {str(folder)!r}: part {name!r} is of an unknown class "
+                f"{entry.get('class')!r} (known: {sorted(PART_CLASSES)})"
+            )
+        needed = entry.get("files") or cls(name, None).file_names()
+        unlisted = sorted(set(needed) - recorded)
+        if unlisted:  # never read a file whose checksum was not recorded at training time
+            raise ModelIntegrityError(
+                f"model folder {str(folder)!r} failed verification: {unlisted[:3]} not in the "
+                "manifest. Retrain or restore the folder."
+            )
+        texts = {f: (folder / f).read_text() for f in needed}
+        part = cls.from_state(name, texts)
+        part.versioned = bool(entry.get("versioned", True))
+        parts.append(part)
+    return RiskModel.from_parts(
+        config,
+        parts,
+        training=manifest["training"],
+        version=manifest["model_version"],
+        manifest=manifest,
+    )

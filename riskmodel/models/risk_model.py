@@ -24,20 +24,29 @@ True
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import NotFittedError
 
 from riskmodel import __version__
 from riskmodel.config import TrainConfig
 from riskmodel.contract import TARGETS
-from riskmodel.errors import InputError
-from riskmodel.features import UNKNOWN, feature_specs, make_feature_pipeline, pipeline_state
+from riskmodel.errors import InputError, ModelIntegrityError
+from riskmodel.features import UNKNOWN, feature_specs, make_feature_pipeline
 from riskmodel.features.spec import FeatureSpec
 from riskmodel.models.baseline import PoissonGLMBaseline
+from riskmodel.models.parts import (
+    DEFAULT_LAYOUT,
+    BaselinesPart,
+    FeaturesPart,
+    FrequencyPart,
+    JsonPart,
+    Part,
+    SeverityPart,
+)
 from riskmodel.models.poisson_gbm import PoissonGBMRegressor
 from riskmodel.models.severity import SeverityModel
 from riskmodel.portfolio import Portfolio, exposure_unit_years
@@ -67,6 +76,11 @@ class RiskModel:
 
     Attributes
     ----------
+    parts_ : dict of str to Part
+        The fitted model's parts (:mod:`riskmodel.models.parts`), in order: ``features`` (the
+        feature pipeline), one frequency model per target, ``severity``, ``uncertainty``, and the
+        audit artefacts ``baselines`` and ``reference``. Saving, loading, the manifest and the
+        version iterate over them; the attributes below read them.
     pipeline_ : FeatureUnion
         The fitted feature pipeline.
     models_ : dict of str to PoissonGBMRegressor
@@ -82,6 +96,8 @@ class RiskModel:
     uncertainty_ : dict
         Per target and category, the log-scale standard error of an expected loss, measured by
         refits on random halves of the companies (see :meth:`_fit_uncertainty`).
+    manifest_ : dict
+        The manifest of the model folder it was loaded from (empty right after ``fit``).
     training_ : dict
         What the model was trained on: fingerprint, products, incidents per kind, and the
         validation deviance at the chosen number of trees per target.
@@ -119,14 +135,14 @@ class RiskModel:
                     "(add experience with incidents of that kind)"
                 )
         cfg = self.config
-        self.pipeline_ = make_feature_pipeline(handle_unknown=cfg.handle_unknown).fit(portfolio)
-        self.feature_specs_: list[FeatureSpec] = feature_specs(self.pipeline_)
-        plain = self.pipeline_.transform(portfolio)
+        pipeline = make_feature_pipeline(handle_unknown=cfg.handle_unknown).fit(portfolio)
+        self.parts_: dict[str, Part] = {"features": FeaturesPart("features", pipeline)}
+        self.manifest_ = {}
+        plain = pipeline.transform(portfolio)
         X = self._hide_categories(plain, cfg)
         exposure = exposure_unit_years(portfolio.products).to_numpy()
         exposure_features = [s.name for s in self.feature_specs_ if s.kind == "exposure"]
         groups = portfolio.products["company_id"].astype(str).to_numpy()
-        self.models_: dict[str, PoissonGBMRegressor] = {}
         for target in TARGETS:
             params = cfg.params_for(target)
             est = PoissonGBMRegressor(
@@ -163,17 +179,12 @@ class RiskModel:
                 est.n_iter_,
                 est.best_iteration_,
             )
-            self.models_[target] = est
-        self.baselines_ = {
-            t: PoissonGLMBaseline(log_features=exposure_features).fit(
-                plain, counts[t].to_numpy(), exposure=exposure
-            )
-            for t in TARGETS
-        }
-        in_sample = {f"{t}_risk": self.models_[t].predict_probability(plain) for t in TARGETS}
-        self.reference_ = reference_distribution(plain, in_sample)
-        self.severity_ = SeverityModel(min_injuries=cfg.severity_min_injuries).fit(portfolio)
-        self.uncertainty_ = self._fit_uncertainty(portfolio, X, counts, groups)
+            self.parts_[target] = FrequencyPart(target, est)
+        severity = SeverityModel(min_injuries=cfg.severity_min_injuries).fit(portfolio)
+        self.parts_["severity"] = SeverityPart("severity", severity)
+        uncertainty = self._fit_uncertainty(portfolio, X, counts, groups)
+        self.parts_["uncertainty"] = JsonPart("uncertainty", uncertainty)
+        self._fit_audit_artefacts(plain, counts, exposure)
         self.validation_ = self._validation_frame(portfolio, counts)
         self.training_ = {
             "fingerprint": portfolio.fingerprint(),
@@ -196,6 +207,83 @@ class RiskModel:
         }
         self.version_ = self._content_hash()
         return self
+
+    def _fit_audit_artefacts(self, plain: pd.DataFrame, counts: pd.DataFrame, exposure) -> None:
+        """The audit's own step: the GLM and homogeneous baselines per target (what the trees
+        must beat) and the training distribution of every feature and risk (what population
+        stability compares with). No score depends on them."""
+        exposure_features = [s.name for s in self.feature_specs_ if s.kind == "exposure"]
+        baselines = {
+            t: PoissonGLMBaseline(log_features=exposure_features).fit(
+                plain, counts[t].to_numpy(), exposure=exposure
+            )
+            for t in TARGETS
+        }
+        self.parts_["baselines"] = BaselinesPart("baselines", baselines)
+        in_sample = {f"{t}_risk": self.models_[t].predict_probability(plain) for t in TARGETS}
+        self.parts_["reference"] = JsonPart(
+            "reference", reference_distribution(plain, in_sample), versioned=False
+        )
+
+    # ------------------------------------------------------------------------------- parts
+    def _part(self, name: str):
+        if "parts_" not in vars(self):
+            raise AttributeError(f"this RiskModel is not fitted: it has no part {name!r}")
+        return self.parts_[name].value
+
+    @property
+    def pipeline_(self):
+        """The fitted feature pipeline."""
+        return self._part("features")
+
+    @property
+    def feature_specs_(self) -> list[FeatureSpec]:
+        """Every feature's name, input group, definition and constraints."""
+        return feature_specs(self.pipeline_)
+
+    @property
+    def models_(self) -> dict[str, PoissonGBMRegressor]:
+        """One fitted frequency model per target."""
+        return {t: self._part(t) for t in TARGETS}
+
+    @property
+    def severity_(self) -> SeverityModel:
+        return self._part("severity")
+
+    @property
+    def uncertainty_(self) -> dict:
+        return self._part("uncertainty")
+
+    @property
+    def baselines_(self) -> dict[str, PoissonGLMBaseline]:
+        return self._part("baselines")
+
+    @property
+    def reference_(self) -> dict:
+        return self._part("reference")
+
+    @classmethod
+    def from_parts(
+        cls,
+        config: TrainConfig,
+        parts: list[Part],
+        *,
+        training: dict,
+        version: str,
+        manifest: dict | None = None,
+    ) -> RiskModel:
+        """A fitted model from its parts (as :func:`~riskmodel.models.persistence.load_model`
+        reads them from a folder)."""
+        names = [p.name for p in parts]
+        expected = [name for name, _, _ in DEFAULT_LAYOUT]
+        if sorted(names) != sorted(expected):
+            raise ModelIntegrityError(f"a RiskModel is made of the parts {expected}; got {names}")
+        model = cls(config)
+        model.parts_ = {p.name: p for p in parts}
+        model.training_ = training
+        model.version_ = version
+        model.manifest_ = manifest or {}
+        return model
 
     def _fit_uncertainty(self, portfolio, X, counts, groups) -> dict:
         """How much the data support each category's expected losses, by half-sampling.
@@ -366,23 +454,16 @@ class RiskModel:
         return out
 
     def _content_hash(self) -> str:
-        """Hash of the fitted pipeline and trees: equal models get equal versions."""
-        digest = hashlib.sha256(
-            json.dumps(pipeline_state(self.pipeline_), sort_keys=True, default=str).encode()
-        )
-        for target in TARGETS:
-            meta, text = self.models_[target].to_state()
-            digest.update(json.dumps(meta, sort_keys=True).encode())
-            digest.update(text.encode())
-        digest.update(json.dumps(self.severity_.to_state(), sort_keys=True).encode())
-        digest.update(json.dumps(self.uncertainty_, sort_keys=True).encode())
-        for target in TARGETS:
-            digest.update(json.dumps(self.baselines_[target].to_state(), sort_keys=True).encode())
+        """Hash of every versioned part, in order: equal models get equal versions."""
+        digest = hashlib.sha256()
+        for part in self.parts_.values():
+            if part.versioned:
+                digest.update(part.digest())
         return "rm-" + digest.hexdigest()[:12]
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "models_"):
-            raise RuntimeError("this RiskModel is not fitted yet: call fit() or load_model()")
+        if "parts_" not in vars(self):
+            raise NotFittedError("this RiskModel is not fitted yet: call fit() or load_model()")
 
 
 def _progress_callback(progress, target: str, total: int):

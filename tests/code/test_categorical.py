@@ -32,7 +32,8 @@ def test_an_unseen_value_can_be_an_error():
 
 
 def test_handle_unknown_is_checked_in_fit():
-    with pytest.raises(ValueError, match="handle_unknown must be"):
+    message = "'handle_unknown' parameter of CategoricalColumns must be a str among .*'ignore'"
+    with pytest.raises(ValueError, match=message):
         CategoricalColumns(handle_unknown="ignore").fit(portfolio_with())
 
 

@@ -67,5 +67,6 @@ def test_years_certified_counts_from_the_oldest_active_certification():
 
 
 def test_domestic_country_is_a_checked_parameter():
-    with pytest.raises(ValueError, match="domestic_country must be an ISO 3166"):
+    message = "'domestic_country' parameter .* ISO 3166 alpha-2 code such as 'KR'. Got 'Korea'"
+    with pytest.raises(ValueError, match=message):
         CertificationFeatures(domestic_country="Korea").fit(portfolio_with())

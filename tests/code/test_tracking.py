@@ -27,23 +27,22 @@ def store(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tracked(store, train_folder):
     root, uri = store
-    model = train(
+    return train(
         train_folder,
         root / "model",
         config=TrainConfig(n_jobs=1, uncertainty_replicates=3),
         track=True,
         tracking_uri=uri,
     )
-    return model
 
 
 def test_a_training_run_is_logged_with_params_metrics_tags_and_artifacts(store, tracked):
     _, uri = store
     client = mlflow.MlflowClient(tracking_uri=uri)
-    run = client.get_run(tracked.tracked_.run_id)
+    run = client.get_run(tracked.tracked.run_id)
     assert run.data.params["config.seed"] == "0"
-    assert run.data.tags["data_fingerprint"] == tracked.training_["fingerprint"]
-    assert run.data.tags["model_version"] == tracked.version_
+    assert run.data.tags["data_fingerprint"] == tracked.model.training_["fingerprint"]
+    assert run.data.tags["model_version"] == tracked.model.version_
     for target in ("performance", "safety"):
         for metric in ("auc", "gini", "poisson_deviance", "actual_to_expected", "log_loss"):
             assert f"{target}.{metric}" in run.data.metrics
@@ -62,7 +61,7 @@ def test_a_training_run_is_logged_with_params_metrics_tags_and_artifacts(store, 
 
 def test_the_first_version_is_registered_and_becomes_champion(store, tracked):
     _, uri = store
-    assert tracked.tracked_.version == "1"
+    assert tracked.tracked.version == "1"
     assert alias_version("champion", uri=uri) == "1"
     assert alias_version("last_trained", uri=uri) == "1"
 
@@ -73,11 +72,11 @@ def test_the_pyfunc_scores_like_the_model(store, tracked, score_folder):
     pyfunc = mlflow.pyfunc.load_model("models:/riskmodel@champion")
     portfolio = load_portfolio(score_folder)
     out = pyfunc.predict(to_model_input(portfolio))
-    direct = tracked.predict(portfolio)
+    direct = tracked.model.predict(portfolio)
     assert out["product_id"].tolist() == direct["product_id"].tolist()
     assert (out["safety_risk"].to_numpy() == direct["safety_risk"].to_numpy()).all()
     assert out["safety_reason_1"].str.contains("safety risk x").all()
-    assert load_scoring_model("models:/riskmodel/1", uri=uri).version_ == tracked.version_
+    assert load_scoring_model("models:/riskmodel/1", uri=uri).version_ == tracked.model.version_
 
 
 def test_a_fresh_process_scores_byte_identically_from_the_registry(
