@@ -13,7 +13,7 @@ PY312 := $(firstword $(foreach c,python3.12 $(wildcard $(HOME)/.pyenv/versions/3
 
 .PHONY: demo test setup bench lint clean help chromium
 
-# Debian's Chromium renders the audit report in the test suite (tests/code/test_report_render.py).
+# Debian's Chromium renders the audit report in the test suite (tests/reports/test_render.py).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:

@@ -121,7 +121,7 @@ def run_summary(
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     if scores is not None and products["accepted"] != scored:  # a bug, never a data problem
-        raise AssertionError(f"{products['accepted']} products accepted but {scored} scored")
+        raise RuntimeError(f"{products['accepted']} products accepted but {scored} scored")
     return summary
 
 

@@ -385,6 +385,8 @@ class LabTestFeatures(PortfolioTransformer):
         )
 
     def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+        if not feature.startswith("tests_"):
+            return super().describe(feature, value, evidence)
         missing = value is None or (isinstance(value, float) and np.isnan(value))
         if feature == "tests_accredited_share":
             return (

@@ -1,19 +1,18 @@
 """Look at the audit report as a person would: headless Chromium renders it with no console error,
 every section and plot is there, and a screenshot is saved with the test run."""
 
-from pathlib import Path
-
 import pytest
 
 from riskmodel.pricing import PricingConfig
 from riskmodel.reports.audit import SECTIONS, write_audit
 from riskmodel.reports.render import chromium_path, render_in_chromium
 from riskmodel.validation import validate_tables
+from tests.conftest import REPO
 
 #: End to end: trains or runs whole jobs (still part of `make test`).
 pytestmark = pytest.mark.slow
 
-SHOTS = Path(__file__).resolve().parents[2] / "reports" / "test-screenshots"
+SHOTS = REPO / "reports" / "test-screenshots"
 PLOTS = ("#lift-plot img", "#lorenz-plot img", ".pd-plot img", ".ae-plot img")
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 
 from riskmodel.pricing.evaluation import CALIBRATION_MEASURES
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "check_calibration.py"
 
 

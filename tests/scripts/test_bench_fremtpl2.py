@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import REPO
+
 SCRIPT = REPO / "scripts" / "bench_fremtpl2.py"
 DATA_DIR = REPO.parent / "shared" / "data" / "freMTPL2"
 LAST_LINE = re.compile(r"^test deviance \(x10\^-2\): (\d+\.\d{3})$")

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.conftest import REPO
+
 SCRIPT = REPO / "scripts" / "bench_ca_dmv.py"
 LAST_LINE = re.compile(r"^2023 mean Poisson deviance: (\d+\.\d{2})$")
 
