@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from contextlib import contextmanager
 from pathlib import Path
@@ -241,7 +240,7 @@ def score(
     reasons), rejects.csv, run_summary.json, pricing.json, credibility.csv, explanations.csv and
     the global SHAP view."""
     with _user_errors(), console.status("scoring, explaining and pricing"):
-        scores = workflows.score(
+        result = workflows.score(
             model,
             data,
             out_dir,
@@ -252,7 +251,7 @@ def score(
             max_mb=max_file_mb,
             pricing=load_pricing_config(pricing),
         )
-    summary = json.loads((out_dir / "run_summary.json").read_text())
+    summary = result.summary  # as written, not read back
     _print_reconciliation(summary["tables"], out_dir / "rejects.csv")
     products = summary["products"]
     out.print(
@@ -261,7 +260,7 @@ def score(
         "scored with data issues (see data_issues)"
     )
     out.print(
-        f"wrote {out_dir / 'scores.csv'} ({len(scores):,} rows), "
+        f"wrote {out_dir / 'scores.csv'} ({len(result.scores):,} rows), "
         f"{out_dir / 'explanations.csv'}, {out_dir / 'rejects.csv'}, "
         f"{out_dir / 'run_summary.json'}"
     )

@@ -11,8 +11,8 @@ Examples
 >>> from riskmodel.config import TrainConfig
 >>> cfg = TrainConfig(n_jobs=1, uncertainty_replicates=2)
 >>> _ = train(root / "train", root / "model", config=cfg, track=False)
->>> scores = score(root / "model", root / "new", root / "out", plots=False)
->>> len(scores), sorted(p.name for p in (root / "out").iterdir())
+>>> result = score(root / "model", root / "new", root / "out", plots=False)
+>>> len(result.scores), sorted(p.name for p in (root / "out").iterdir())
 (40, ['credibility.csv', 'explanations.csv', 'importance.csv', 'importance_by_group.csv', \
 'pricing.json', 'rejects.csv', 'run_summary.json', 'scores.csv'])
 """
@@ -58,6 +58,7 @@ __all__ = [
     "DemoResult",
     "RetrainResult",
     "TrainResult",
+    "ScoreResult",
     "DEMO_TARGETS",
 ]
 
@@ -227,9 +228,9 @@ def write_assessment(
     *,
     plots: bool = True,
     pricing: PricingConfig | None = None,
-) -> Path:
+) -> dict:
     """Write scores.csv, rejects.csv, run_summary.json, explanations.csv, importance tables,
-    plots and, when priced, pricing.json and credibility.csv."""
+    plots and, when priced, pricing.json and credibility.csv; returns the run summary written."""
     out = Path(out_dir)
     portfolio = data.portfolio
     summary = run_summary(data, assessment.scores, model)
@@ -246,7 +247,20 @@ def write_assessment(
         from riskmodel.plots import global_view
 
         global_view(assessment.explanations, out)
-    return out
+    return summary
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """What a scoring run made: the assessment, the run summary it wrote, and where."""
+
+    assessment: Assessment
+    summary: dict
+    out_dir: Path
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        return self.assessment.scores
 
 
 def score(
@@ -260,7 +274,7 @@ def score(
     strict: bool = False,
     max_mb: float = MAX_FILE_MB,
     pricing: PricingConfig | None = None,
-) -> pd.DataFrame:
+) -> ScoreResult:
     """Score and price a data folder with a model folder or MLflow model URI; write the output
     folder: ``scores.csv`` (risks, expected loss, premium, interval, grade, reasons),
     ``rejects.csv``, ``run_summary.json``, ``pricing.json``, ``credibility.csv``,
@@ -280,8 +294,8 @@ def score(
     assessment = assess(
         risk_model, data.portfolio, pricing=pricing, n_jobs=n_jobs, issues=data.issues
     )
-    write_assessment(assessment, data, risk_model, out_dir, plots=plots, pricing=pricing)
-    return assessment.scores
+    summary = write_assessment(assessment, data, risk_model, out_dir, plots=plots, pricing=pricing)
+    return ScoreResult(assessment, summary, Path(out_dir))
 
 
 def _one_product_data(data_dir, product_id: str):

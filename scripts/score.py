@@ -17,7 +17,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="prediction threads")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    scores = score(args.model, args.data, args.out, n_jobs=args.threads)
+    scores = score(args.model, args.data, args.out, n_jobs=args.threads).scores
     print(f"scored {len(scores)} products; wrote {args.out}/scores.csv")
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from riskmodel.config import TrainConfig
 from riskmodel.models import RiskModel
+from riskmodel.portfolio import Portfolio
 from riskmodel.pricing import PRICING_COLUMNS, PricingConfig, expected_losses, price_portfolio
-from riskmodel.pricing.whatif import apply_change
 from riskmodel.reference import OVERSEAS_SCHEMES
 from riskmodel.synthetic import generate_portfolio
 
@@ -107,21 +107,46 @@ def test_more_units_or_months_never_lower_the_premium(model, holdout, column, fa
 
 @pytest.mark.slow
 def test_adding_an_active_overseas_certification_never_raises_the_premium(model, holdout):
+    """Every relevant overseas scheme added, as an active certificate, to each of 40 products:
+    priced together as one portfolio of variants (product_id ``<id>~<scheme>``)."""
     portfolio, _ = holdout
-    checked = 0
-    for pid, category in (
-        portfolio.products[["product_id", "category"]].head(40).itertuples(index=False)
-    ):
-        one = portfolio.subset([pid])
-        before = price_portfolio(model, one, CONFIG, n_jobs=1).iloc[0]
-        for scheme, _ in OVERSEAS_SCHEMES[category]:
-            after = price_portfolio(
-                model, apply_change(one, pid, f"add certification {scheme}"), CONFIG, n_jobs=1
-            ).iloc[0]
-            assert after["premium_krw"] <= before["premium_krw"], (pid, scheme)
-            assert after["expected_loss_upper_krw"] <= before["expected_loss_upper_krw"] + 1e-6
-            checked += 1
-    assert checked > 100
+    base = portfolio.subset(portfolio.products["product_id"].head(40))
+    variants, extra = [], []
+    for pid, category, start in base.products[
+        ["product_id", "category", "coverage_start"]
+    ].itertuples(index=False):
+        for scheme, country in OVERSEAS_SCHEMES[category]:
+            variants.append((pid, f"{pid}~{scheme}"))
+            extra.append(
+                {
+                    "product_id": f"{pid}~{scheme}",
+                    "scheme": scheme,
+                    "issuer_country": country,
+                    "status": "active",
+                    "issued_date": start,
+                }
+            )
+    assert len(variants) > 100
+    rename = pd.DataFrame(variants, columns=["product_id", "variant"])
+
+    def copies(frame):
+        out = frame.merge(rename, on="product_id").drop(columns="product_id")
+        return out.rename(columns={"variant": "product_id"})[list(frame.columns)]
+
+    certs = pd.concat([copies(base.certifications), pd.DataFrame(extra)], ignore_index=True)
+    changed = Portfolio(
+        copies(base.products).reset_index(drop=True),
+        copies(base.test_results).reset_index(drop=True),
+        certs.astype({c: base.certifications[c].dtype for c in base.certifications.columns}),
+    )
+    before = price_portfolio(model, base, CONFIG, n_jobs=1)
+    after = price_portfolio(model, changed, CONFIG, n_jobs=1)
+    after["product_id"] = after["product_id"].str.split("~").str[0]
+    joined = after.merge(before, on="product_id", suffixes=("", "_before"))
+    assert (joined["premium_krw"] <= joined["premium_krw_before"]).all()
+    assert (
+        joined["expected_loss_upper_krw"] <= joined["expected_loss_upper_krw_before"] + 1e-6
+    ).all()
 
 
 def test_layer_losses_are_below_unlimited_losses(model, holdout):
