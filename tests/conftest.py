@@ -47,7 +47,9 @@ def holdout():
 
 @pytest.fixture(scope="session")
 def model(train_portfolio) -> RiskModel:
-    return RiskModel(TrainConfig(n_jobs=1)).fit(train_portfolio)
+    """The session's model: both cores (tests run one at a time) and four uncertainty refits
+    (enough to rank categories' intervals; the default ten are for real portfolios)."""
+    return RiskModel(TrainConfig(n_jobs=2, uncertainty_replicates=4)).fit(train_portfolio)
 
 
 @pytest.fixture(scope="session")

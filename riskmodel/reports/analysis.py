@@ -59,11 +59,13 @@ def actual_to_expected(
     return g.reset_index()
 
 
-def performance_table(model: RiskModel, portfolio: Portfolio, X: pd.DataFrame) -> pd.DataFrame:
+def performance_table(
+    model: RiskModel, portfolio: Portfolio, X: pd.DataFrame, scores: pd.DataFrame
+) -> pd.DataFrame:
     """Per target: AUC and Gini of the risk, and mean Poisson deviance of the model, the GLM
-    baseline and the homogeneous baseline on this portfolio's outcomes (``X``: its features)."""
+    baseline and the homogeneous baseline on this portfolio's outcomes (``X``: its features;
+    ``scores``: its assessment's risks and expected incidents, in portfolio order)."""
     counts = portfolio.incident_counts()
-    scores = model.predict(portfolio)
     exposure = exposure_unit_years(portfolio.products).to_numpy()
     rows = []
     for target in TARGETS:

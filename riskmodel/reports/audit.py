@@ -188,7 +188,7 @@ def audit_context(
     counts = None
     if has_outcomes:
         counts = portfolio.incident_counts()
-        performance = performance_table(model, portfolio, X).to_dict("records")
+        performance = performance_table(model, portfolio, X, scores).to_dict("records")
         lift_tables = {
             t: lift_table(scores[f"expected_{t}_incidents"].to_numpy(), counts[t].to_numpy())
             for t in TARGETS

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from riskmodel.assessment import assess
 from riskmodel.contract import CONTRACT_VERSION, TARGETS
-from riskmodel.explanations import explain, importance
+from riskmodel.explanations import importance
 from riskmodel.io import write_text
 from riskmodel.models import RiskModel
 from riskmodel.pricing import PricingConfig
@@ -72,7 +73,7 @@ def criteria(
     share of LightGBM split gain.
     """
     if data is not None and data.portfolio.n_products:
-        imp = importance(explain(model, data.portfolio))
+        imp = importance(assess(model, data.portfolio).explanations)
         basis = "share of mean absolute SHAP contribution on the given data"
         lookup = {(r.target, r.feature): float(r.share) for r in imp.itertuples(index=False)}
     else:

@@ -171,7 +171,7 @@ def test_a_thin_category_gets_a_wider_interval():
     products = portfolio.products
     robots = products.loc[products["category"] == "robotics", "product_id"]
     thin = portfolio.subset(sorted(set(products["product_id"]) - set(robots.iloc[40:])))
-    cfg = TrainConfig(n_jobs=1, uncertainty_replicates=6)
+    cfg = TrainConfig(n_jobs=2, uncertainty_replicates=4)
     full_sd = RiskModel(cfg).fit(portfolio).uncertainty_["log_sd"]
     thin_sd = RiskModel(cfg).fit(thin).uncertainty_["log_sd"]
     for kind in ("performance", "safety"):
