@@ -46,6 +46,7 @@ chromium:
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_large_file.py
+	$(BIN)/python scripts/bench_statements.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check riskmodel scripts tests

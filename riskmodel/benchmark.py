@@ -21,7 +21,15 @@ from riskmodel.models import RiskModel
 from riskmodel.scoring import score_portfolio
 from riskmodel.synthetic import generate_portfolio
 
-__all__ = ["BenchResult", "measure", "LargeFileResult", "measure_large_file", "compare_severity"]
+__all__ = [
+    "BenchResult",
+    "measure",
+    "LargeFileResult",
+    "measure_large_file",
+    "compare_severity",
+    "StatementResult",
+    "measure_statements",
+]
 
 
 @dataclass
@@ -319,3 +327,73 @@ def compare_severity(
             "worst category / truth": float(ratio.iloc[int(np.argmax(np.abs(ratio - 1)))]),
         }
     return pd.DataFrame(rows).T
+
+
+@dataclass
+class StatementResult:
+    """Milliseconds per statement, per verification, and per pair of waterfalls drawn either way
+    (HTML, as statements draw them now; PNG with matplotlib and SHAP, the anchor)."""
+
+    statements: int
+    statement_ms: float
+    verify_ms: float
+    assess_ms: float
+    waterfalls_html_ms: float
+    waterfalls_png_ms: float
+    statement_kb: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def measure_statements(model, portfolio, pricing, *, n: int = 50) -> StatementResult:
+    """Time statements, their verification, the one-product assessment inside each, and the
+    waterfalls of each product drawn as HTML and as the PNG statements used to embed."""
+    import tempfile
+    from pathlib import Path
+
+    from riskmodel.assessment import assess
+    from riskmodel.plots import waterfall as png_waterfall
+    from riskmodel.reports.figures import data_uri
+    from riskmodel.reports.statement import render_statement, verify_statement
+    from riskmodel.reports.waterfall import render_waterfall, waterfall
+
+    ids = portfolio.products["product_id"].iloc[:n].tolist()
+    some = portfolio.subset(ids)
+    render_statement(model, some, ids[0], pricing)  # warm: templates, imports
+    t0 = time.perf_counter()
+    pages = [render_statement(model, some, pid, pricing) for pid in ids]
+    statement = (time.perf_counter() - t0) / len(ids)
+    folder = Path(tempfile.mkdtemp())
+    paths = []
+    for pid, page in zip(ids, pages, strict=True):
+        paths.append(folder / f"{pid}.html")
+        paths[-1].write_text(page, encoding="utf-8")
+    t0 = time.perf_counter()
+    if not all(verify_statement(path, model).ok for path in paths):
+        raise RuntimeError("a statement written by this run did not verify")
+    verify = (time.perf_counter() - t0) / len(ids)
+    ones = [some.subset([pid]) for pid in ids]
+    t0 = time.perf_counter()
+    assessed = [assess(model, one, pricing=pricing, n_jobs=1) for one in ones]
+    assessing = (time.perf_counter() - t0) / len(ids)
+    t0 = time.perf_counter()
+    for a in assessed:
+        for target in TARGETS:
+            render_waterfall(waterfall(a.explanations[target], 0))
+    html = (time.perf_counter() - t0) / len(ids)
+    k = min(len(ids), 10)  # the PNG path is slow: ten products are enough
+    t0 = time.perf_counter()
+    for a in assessed[:k]:
+        for target in TARGETS:
+            data_uri(png_waterfall({target: a.explanations[target]}, 0))
+    png = (time.perf_counter() - t0) / k
+    return StatementResult(
+        len(ids),
+        statement * 1000,
+        verify * 1000,
+        assessing * 1000,
+        html * 1000,
+        png * 1000,
+        float(np.mean([len(p.encode()) for p in pages]) / 1000),
+    )

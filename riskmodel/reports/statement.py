@@ -19,16 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from markupsafe import Markup
 
 from riskmodel.assessment import Assessment, assess
 from riskmodel.contract import TABLES, TARGETS
 from riskmodel.errors import InputError, UnknownProductError
+from riskmodel.features.pipeline import feature_owners
 from riskmodel.io import write_text
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import Portfolio, contract_text
 from riskmodel.pricing import PricingConfig
-from riskmodel.reports.figures import data_uri
 from riskmodel.reports.templating import environment
+from riskmodel.reports.waterfall import render_waterfall, waterfall
 from riskmodel.validation import validate_tables
 
 __all__ = [
@@ -136,12 +138,19 @@ def _assessed(
 def render_statement(
     model: RiskModel, portfolio: Portfolio, product_id: str, pricing: PricingConfig
 ) -> str:
-    """One product's statement as HTML."""
-    from riskmodel.plots import waterfall
-
+    """One product's statement as HTML (waterfalls as HTML, labelled in the transformers' words)."""
     record, assessment = _assessed(model, portfolio, product_id, pricing)
     row = assessment.scores.iloc[0]
-    figures = {t: data_uri(waterfall({t: assessment.explanations[t]}, 0)) for t in TARGETS}
+    owners = feature_owners(model.pipeline_)
+    evidence = assessment.evidence.get(str(row["product_id"]), {})
+
+    def words(feature: str, value) -> str:
+        return owners[feature].describe(feature, value, evidence)
+
+    figures = {
+        t: Markup(render_waterfall(waterfall(assessment.explanations[t], 0, words=words)))
+        for t in TARGETS
+    }
     reasons = {
         t: [row[c] for c in assessment.scores.columns if c.startswith(f"{t}_reason_") and row[c]]
         for t in TARGETS

@@ -86,6 +86,9 @@ def test_statements_verify_and_an_edit_is_detected(model, holdout, tmp_path):
     record = read_statement(paths[0])
     assert record["product_id"] == ids[0] and len(record["input_hash"]) == 64
     text = paths[0].read_text()
+    # a waterfall per target, drawn in HTML (no image) and labelled in the transformers' words
+    assert text.count('<table class="waterfall"') == 2 and "data:image/png" not in text
+    assert "base value: a typical product" in text and "units deployed" in text
     units = record["inputs"]["products"][0]["units_deployed"]
     edited = re.sub(
         r'("units_deployed": ")' + re.escape(units) + '"',
