@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_large_file.py
 	$(BIN)/python scripts/bench_statements.py
+	$(BIN)/python scripts/bench_speed.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check riskmodel scripts tests

@@ -29,6 +29,8 @@ __all__ = [
     "compare_severity",
     "StatementResult",
     "measure_statements",
+    "SPEED_TARGETS",
+    "measure_speed",
 ]
 
 
@@ -86,16 +88,13 @@ def measure(
     batch = score_products / (time.perf_counter() - t0)
     some = new.subset(new.products["product_id"].iloc[:explain_products])
     t0 = time.perf_counter()
-    ours = explain(model, some, n_jobs=n_jobs)
+    explain(model, some, n_jobs=n_jobs)
     explain_rate = explain_products / (time.perf_counter() - t0)
     X = model.features(some)
     t0 = time.perf_counter()
     reference = {t: shap_contributions(model, X, t) for t in TARGETS}
     shap_rate = explain_products / (time.perf_counter() - t0)
-    difference = max(
-        float(np.abs(ours[t].contributions[list(X.columns)].to_numpy() - reference[t]).max())
-        for t in TARGETS
-    )
+    difference = _largest_difference(model, X, reference, n_jobs)
     ids = new.products["product_id"].iloc[:single_requests]
     singles = [new.subset([pid]) for pid in ids]
     t0 = time.perf_counter()
@@ -397,3 +396,116 @@ def measure_statements(model, portfolio, pricing, *, n: int = 50) -> StatementRe
         png * 1000,
         float(np.mean([len(p.encode()) for p in pages]) / 1000),
     )
+
+
+#: The speed targets (issue "Fast"): figure -> (target, unit, higher is better).
+SPEED_TARGETS = {
+    "explanations_speedup_vs_shap": (20.0, "x", True),
+    "application_p50_ms": (3.0, "ms", False),
+    "application_p99_ms": (10.0, "ms", False),
+    "batch_products_per_s": (100_000.0, "products/s", True),
+    "train_200k_s": (90.0, "s", False),
+    "statement_ms": (50.0, "ms", False),
+    "verify_ms": (20.0, "ms", False),
+}
+
+
+def measure_speed(
+    model,
+    portfolio,
+    pricing,
+    *,
+    explain_products: int = 2_000,
+    applications: int = 200,
+    batch_products: int | None = None,
+    statements: int = 20,
+    n_jobs: int = 2,
+) -> dict:
+    """Every speed figure of one model, with its anchors, in one run (``scripts/bench_speed.py``).
+
+    - explanations of ``explain_products`` (both targets): riskmodel's, ``shap.TreeExplainer``
+      and LightGBM's ``pred_contrib`` on the same rows, their largest difference;
+    - one application at a time (one thread): contract-text tables of one product, validated,
+      assessed and priced, over ``applications`` different products: p50 and p99;
+    - batch scoring with prices, explanations off (``n_jobs`` threads), features included;
+    - statements and their verification (:func:`measure_statements`).
+    """
+    from riskmodel.assessment import assess
+    from riskmodel.portfolio import contract_text
+    from riskmodel.pricing import price_portfolio
+    from riskmodel.validation import validate_tables
+
+    out: dict = {"cores": _cores(), "model_version": model.version_}
+    ids = portfolio.products["product_id"]
+    some = portfolio.subset(ids.iloc[:explain_products])
+    explain(model, some.subset(ids.iloc[:10]), n_jobs=n_jobs)  # warm-up
+    t0 = time.perf_counter()
+    explain(model, some, n_jobs=n_jobs)
+    ours_s = time.perf_counter() - t0
+    X = model.features(some)
+    t0 = time.perf_counter()
+    reference = {t: shap_contributions(model, X, t) for t in TARGETS}
+    shap_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for t in TARGETS:
+        est = model.models_[t]
+        est.booster_.predict(X[est.tree_columns_], pred_contrib=True, num_threads=n_jobs)
+    contrib_s = time.perf_counter() - t0
+    n = some.n_products
+    out["explain_products"] = n
+    out["explanations_per_s"] = n / ours_s
+    out["shap_per_s"] = n / shap_s
+    out["pred_contrib_per_s"] = n / contrib_s
+    out["explanations_speedup_vs_shap"] = shap_s / ours_s
+    out["explanations_max_difference"] = _largest_difference(model, X, reference, n_jobs)
+
+    chosen = ids.iloc[:applications].tolist()
+    tables = [
+        {
+            name: contract_text(frame).astype(object)
+            for name, frame in portfolio.subset([pid]).tables().items()
+            if name != "incidents"
+        }
+        for pid in chosen
+    ]
+    times = []
+    for one in tables:
+        t0 = time.perf_counter()
+        data = validate_tables(one)
+        assess(model, data.portfolio, pricing=pricing, n_jobs=1, issues=data.issues)
+        times.append(time.perf_counter() - t0)
+    times = np.asarray(times[1:] if len(times) > 1 else times) * 1000  # the first one warms up
+    out["applications"] = len(chosen)
+    out["application_p50_ms"] = float(np.percentile(times, 50))
+    out["application_p99_ms"] = float(np.percentile(times, 99))
+
+    batch = portfolio if batch_products is None else portfolio.subset(ids.iloc[:batch_products])
+    t0 = time.perf_counter()
+    predictions = model.predict(batch, n_jobs=n_jobs)
+    price_portfolio(model, batch, pricing, n_jobs=n_jobs, predictions=predictions)
+    out["batch_products"] = batch.n_products
+    out["batch_products_per_s"] = batch.n_products / (time.perf_counter() - t0)
+    out["peak_rss_mb"] = _peak_rss_mb()
+
+    st = measure_statements(model, portfolio, pricing, n=statements)
+    out["statement_ms"] = st.statement_ms
+    out["verify_ms"] = st.verify_ms
+    out["statement_png_anchor_ms"] = st.waterfalls_png_ms
+    return out
+
+
+def _largest_difference(model, X, reference: dict, n_jobs: int) -> float:
+    """The largest difference between riskmodel's tree contributions (before any probability
+    calibration rescales them) and shap's, over rows, tree features and targets."""
+    out = 0.0
+    for t in TARGETS:
+        est = model.models_[t]
+        ours, _ = est.predict_contributions(X, n_jobs=n_jobs)
+        out = max(out, float(np.abs(ours[est.tree_columns_].to_numpy() - reference[t]).max()))
+    return out
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
