@@ -13,7 +13,7 @@ The words and the rows behind them come from the feature transformers themselves
 
 Examples
 --------
->>> from riskmodel.features import CertificationFeatures, LabTestFeatures
+>>> from riskmodel.features import LabTestFeatures
 >>> LabTestFeatures().describe("tests_safety_failed", 1.0, {"failed:safety": "IEC 62133-2"})
 'failed safety test: IEC 62133-2'
 """
