@@ -442,6 +442,10 @@ def measure_speed(
     t0 = time.perf_counter()
     explain(model, some, n_jobs=n_jobs)
     ours_s = time.perf_counter() - t0
+    explain(model, some.subset(ids.iloc[:10]), method="patterns")  # compiles
+    t0 = time.perf_counter()
+    fast = explain(model, some, n_jobs=n_jobs, method="patterns")
+    patterns_s = time.perf_counter() - t0
     X = model.features(some)
     t0 = time.perf_counter()
     reference = {t: shap_contributions(model, X, t) for t in TARGETS}
@@ -457,6 +461,12 @@ def measure_speed(
     out["shap_per_s"] = n / shap_s
     out["pred_contrib_per_s"] = n / contrib_s
     out["explanations_speedup_vs_shap"] = shap_s / ours_s
+    out["patterns_per_s"] = n / patterns_s
+    out["patterns_speedup_vs_shap"] = shap_s / patterns_s
+    out["patterns_max_difference"] = max(
+        float(np.abs(fast[t].contributions.to_numpy() - ours_t.contributions.to_numpy()).max())
+        for t, ours_t in explain(model, some, n_jobs=n_jobs).items()
+    )
     out["explanations_max_difference"] = _largest_difference(model, X, reference, n_jobs)
 
     chosen = ids.iloc[:applications].tolist()

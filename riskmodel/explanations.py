@@ -119,15 +119,21 @@ def explain(
     *,
     n_jobs: int | None = None,
     features: pd.DataFrame | None = None,
+    method: str = "lightgbm",
 ) -> dict[str, Explanation]:
-    """Exact contributions of every feature to every product's score, for both targets
-    (``features``: the portfolio's feature table, if already built)."""
+    """Exact contributions of every feature to every product's score, for both targets.
+
+    ``features``: the portfolio's feature table, if already built; ``method``: how the trees'
+    TreeSHAP is computed (:meth:`~riskmodel.models.PoissonGBMRegressor.predict_contributions`).
+    """
     X = model.features_for(portfolio, features)
     specs = list(model.feature_specs_)
     out = {}
     for target in TARGETS:
         est = model.models_[target]
-        contributions, base = est.predict_contributions(X, n_jobs=n_jobs, calibrated=True)
+        contributions, base = est.predict_contributions(
+            X, n_jobs=n_jobs, calibrated=True, method=method
+        )
         out[target] = Explanation(
             target=target,
             product_ids=portfolio.products["product_id"].to_numpy(),

@@ -58,6 +58,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from riskmodel.models.baseline import PoissonGLMBaseline
 from riskmodel.models.calibration import POISSON, ProbabilityCalibration, fit_calibration
 from riskmodel.models.exposure import DEFAULT_SEGMENTS, ExposureCurve, fit_curves, make_knots
+from riskmodel.models.treeshap import TreeShap
 
 __all__ = ["PoissonGBMRegressor"]
 
@@ -726,7 +727,13 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         return frame, np.log(exposure)
 
     def predict_contributions(
-        self, X, *, exposure=None, n_jobs: int | None = None, calibrated: bool = False
+        self,
+        X,
+        *,
+        exposure=None,
+        n_jobs: int | None = None,
+        calibrated: bool = False,
+        method: str = "lightgbm",
     ) -> tuple[pd.DataFrame, np.ndarray]:
         """Exact additive contributions to :meth:`predict_raw`, one column per column of X.
 
@@ -739,11 +746,22 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         each exposure feature's from the probability's own curve, the base with the
         calibration's constant, all rescaled through the frailty when there is one
         (:meth:`~riskmodel.models.calibration.ProbabilityCalibration.rescale`).
+
+        ``method``: ``"lightgbm"`` (LightGBM's ``pred_contrib``) or ``"patterns"`` (the same
+        TreeSHAP once per distinct decision pattern of each tree,
+        :class:`~riskmodel.models.treeshap.TreeShap`: equal within 1e-13, several times faster on
+        large portfolios, a few seconds of compilation per process).
         """
+        if method not in ("lightgbm", "patterns"):
+            raise ValueError(f"method must be 'lightgbm' or 'patterns', got {method!r}")
         frame, log_exposure = self._predict_inputs(X, exposure)
         threads = self.n_jobs if n_jobs is None else n_jobs
         trees = frame[self.tree_columns_]
-        if len(frame):
+        if len(frame) and method == "patterns":
+            if getattr(self, "_treeshap", None) is None or self._treeshap[0] is not self.booster_:
+                self._treeshap = (self.booster_, TreeShap(self.booster_))
+            contrib = self._treeshap[1].contributions(trees)
+        elif len(frame):
             contrib = self.booster_.predict(trees, pred_contrib=True, num_threads=threads)
         else:
             contrib = np.zeros((0, len(self.tree_columns_) + 1))
