@@ -12,8 +12,10 @@ held-out products showed overdispersed or clustered incidents, ``raw`` is the re
 ``log(-log(1 - risk))`` (:mod:`riskmodel.models.calibration`), each contribution scaled by its
 part's slope, so the contract's identity still holds exactly.
 
-The contributions of the tree features come from LightGBM's own TreeSHAP (``pred_contrib``), which
-agrees with ``shap.TreeExplainer`` to machine precision and is faster. The exposure features (units
+The contributions of the tree features are exact path-dependent TreeSHAP values, computed once per
+distinct decision pattern of each tree (:mod:`riskmodel.models.treeshap`): the same algorithm as
+LightGBM's ``pred_contrib`` and ``shap.TreeExplainer``, equal to both within 1e-12, and several
+times faster on a portfolio. The exposure features (units
 deployed, months of coverage) enter through learned curves, not trees: their contribution is the
 curve's value against its mean over the training products, so the base value is the raw output of a
 typical product at the training portfolio's typical exposure
@@ -119,7 +121,7 @@ def explain(
     *,
     n_jobs: int | None = None,
     features: pd.DataFrame | None = None,
-    method: str = "lightgbm",
+    method: str = "patterns",
 ) -> dict[str, Explanation]:
     """Exact contributions of every feature to every product's score, for both targets.
 

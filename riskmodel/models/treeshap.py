@@ -139,7 +139,7 @@ def lightgbm_matrix(X: pd.DataFrame) -> np.ndarray:
 
 def _goes_left(tree: _Tree, A: np.ndarray) -> np.ndarray:
     """Every row's decision at every split, LightGBM's rules: ``(rows, splits)`` booleans (the
-    reference the compiled :func:`_codes` is tested against)."""
+    reference the compiled :func:`_code` is tested against)."""
     out = np.empty((len(A), tree.n_splits), dtype=bool)
     for i in range(tree.n_splits):
         x = A[:, tree.feature[i]]
@@ -160,70 +160,69 @@ def _goes_left(tree: _Tree, A: np.ndarray) -> np.ndarray:
     return out
 
 
-def _category_table(tree: _Tree) -> np.ndarray:
-    """``(splits, largest category + 1)`` booleans: which categories go left at each split."""
-    width = 1 + max((max(c) for c in tree.categories if c), default=0)
-    table = np.zeros((tree.n_splits, width), dtype=np.bool_)
-    for i, cats in enumerate(tree.categories):
-        table[i, list(cats)] = True
-    return table
-
-
-@numba.njit(parallel=True, cache=True)
-def _codes(A, feature, threshold, kind, default_left, missing, categories):
-    """Each row's decisions at every split of a tree (at most 62), packed into one integer: bit
-    ``i`` is 1 when the row goes left at split ``i`` (LightGBM's rules, as :func:`_goes_left`)."""
-    n = A.shape[0]
-    out = np.zeros(n, dtype=np.int64)
-    for r in numba.prange(n):
-        code = 0
-        for i in range(threshold.shape[0]):
-            x = A[r, feature[i]]
-            if kind[i] == 1:
-                left = False
-                if not np.isnan(x) and x >= 0:
-                    c = int(x)
-                    left = c < categories.shape[1] and categories[i, c]
+@numba.njit(cache=True)
+def _code(A, row, off, n_splits, feature, threshold, kind, default_left, missing, cats):
+    """The row's decisions at every split of one tree (at most 62), packed into one integer:
+    bit ``i`` is 1 when the row goes left at split ``i``, by LightGBM's rules (:func:`_goes_left`).
+    """
+    code = np.int64(0)
+    for i in range(n_splits):
+        g = off + i
+        x = A[row, feature[g]]
+        if kind[g] == 1:  # categorical: NaN and negative values go right
+            left = False
+            if not np.isnan(x) and x >= 0:
+                c = int(x)
+                left = c < cats.shape[1] and cats[g, c]
+        else:
+            nan = np.isnan(x)
+            if nan and missing[g] != 2:
+                x = 0.0
+            if missing[g] == 1 and abs(x) <= 1e-35:
+                left = default_left[g]
+            elif missing[g] == 2 and nan:
+                left = default_left[g]
             else:
-                nan = np.isnan(x)
-                if nan and missing[i] != 2:
-                    x = 0.0
-                if missing[i] == 1 and abs(x) <= 1e-35:
-                    left = default_left[i]
-                elif missing[i] == 2 and nan:
-                    left = default_left[i]
-                else:
-                    left = x <= threshold[i]
-            if left:
-                code |= np.int64(1) << i
-        out[r] = code
-    return out
+                left = x <= threshold[g]
+        if left:
+            code |= np.int64(1) << i
+    return code
 
 
 @numba.njit(cache=True)
-def _dedupe(codes, n_splits):
-    """The distinct codes in order of first appearance and each row's index among them, by a
-    table of all ``2 ** n_splits`` codes (a pass over the rows, no sort)."""
-    seen = np.full(np.int64(1) << n_splits, -1, dtype=np.int64)
-    inverse = np.empty(codes.shape[0], dtype=np.int64)
-    unique = np.empty(codes.shape[0], dtype=np.int64)
-    k = 0
-    for r in range(codes.shape[0]):
-        c = codes[r]
-        if seen[c] < 0:
-            seen[c] = k
-            unique[k] = c
-            k += 1
-        inverse[r] = seen[c]
-    return unique[:k], inverse
-
-
-@numba.njit(parallel=True, cache=True)
-def _scatter(out, phi, inverse):
-    """``out[r, j] += phi[inverse[r], j]`` for every row (in place)."""
-    for r in numba.prange(out.shape[0]):
-        for j in range(phi.shape[1]):
-            out[r, j] += phi[inverse[r], j]
+def _codes_into(AT, codes, lo, hi, off, ns, feature, threshold, kind, default_left, missing, cats):
+    """:func:`_code` of rows ``lo`` to ``hi`` into ``codes[lo:hi]``, split by split over the
+    columns of ``AT`` (the transposed matrix: each split reads one contiguous column)."""
+    for r in range(lo, hi):
+        codes[r] = 0
+    for i in range(ns):
+        g = off + i
+        col = AT[feature[g]]
+        bit = np.int64(1) << i
+        if kind[g] == 1:
+            for r in range(lo, hi):
+                x = col[r]
+                if not np.isnan(x) and x >= 0:
+                    c = int(x)
+                    if c < cats.shape[1] and cats[g, c]:
+                        codes[r] |= bit
+            continue
+        thr = threshold[g]
+        m = missing[g]
+        dl = default_left[g]
+        for r in range(lo, hi):
+            x = col[r]
+            nan = np.isnan(x)
+            if nan and m != 2:
+                x = 0.0
+            if m == 1 and abs(x) <= 1e-35:
+                left = dl
+            elif m == 2 and nan:
+                left = dl
+            else:
+                left = x <= thr
+            if left:
+                codes[r] |= bit
 
 
 @numba.njit(cache=True)
@@ -271,70 +270,147 @@ def _unwound_sum(pz, po, pw, start, depth, index):
     return total
 
 
-@numba.njit  # no cache: numba cannot reload a cached recursive function safely (it crashes)
-def _recurse(
-    node, left, right, feature, cover, value, hot_left, phi,
-    pf, pz, po, pw, parent, depth, zero, one, split_feature,
-):  # fmt: skip
-    start = parent + depth + 1 if depth > 0 else parent
-    if depth > 0:  # copy the parent's path into this level's slot
-        for i in range(depth):
+@numba.njit(cache=True)
+def _tree_shap(off, left, right, feature, cover, value, hot, phi, pf, pz, po, pw, stack, fstack):
+    """Path-dependent TreeSHAP of one tree for one pattern of decisions (``hot[i]``: the pattern
+    goes left at split ``i``), added to ``phi``. Lundberg's recursion made iterative: a frame is
+    (node, parent slot, depth, feature) in ``stack`` and (zero, one fractions) in ``fstack``; the
+    cold child is pushed before the hot one, so subtrees are visited in the recursion's order."""
+    top = 1
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, 0, 0, -1
+    fstack[0, 0], fstack[0, 1] = 1.0, 1.0
+    while top > 0:
+        top -= 1
+        node, parent, depth, split_feature = (
+            stack[top, 0],
+            stack[top, 1],
+            stack[top, 2],
+            stack[top, 3],
+        )
+        zero, one = fstack[top, 0], fstack[top, 1]
+        start = parent + depth + 1 if depth > 0 else parent
+        for i in range(depth):  # this level's path starts as a copy of the parent's
             pf[start + i] = pf[parent + i]
             pz[start + i] = pz[parent + i]
             po[start + i] = po[parent + i]
             pw[start + i] = pw[parent + i]
-    _extend(pf, pz, po, pw, start, depth, zero, one, split_feature)
-    if left[node] < 0:
-        for i in range(1, depth + 1):
-            w = _unwound_sum(pz, po, pw, start, depth, i)
-            phi[pf[start + i]] += w * (po[start + i] - pz[start + i]) * value[node]
-        return
-    if hot_left[node]:
-        hot, cold = left[node], right[node]
-    else:
-        hot, cold = right[node], left[node]
-    w = cover[node]
-    hot_zero = cover[hot] / w
-    cold_zero = cover[cold] / w
-    incoming_zero = 1.0
-    incoming_one = 1.0
-    index = 0
-    while index <= depth:
-        if pf[start + index] == feature[node]:
-            break
-        index += 1
-    if index != depth + 1:
-        incoming_zero = pz[start + index]
-        incoming_one = po[start + index]
-        _unwind(pf, pz, po, pw, start, depth, index)
-        depth -= 1
-    _recurse(
-        hot, left, right, feature, cover, value, hot_left, phi,
-        pf, pz, po, pw, start, depth + 1, hot_zero * incoming_zero, incoming_one, feature[node],
-    )  # fmt: skip
-    _recurse(
-        cold, left, right, feature, cover, value, hot_left, phi,
-        pf, pz, po, pw, start, depth + 1, cold_zero * incoming_zero, 0.0, feature[node],
-    )  # fmt: skip
+        _extend(pf, pz, po, pw, start, depth, zero, one, split_feature)
+        g = off + node
+        if left[g] < 0:
+            for i in range(1, depth + 1):
+                w = _unwound_sum(pz, po, pw, start, depth, i)
+                phi[pf[start + i]] += w * (po[start + i] - pz[start + i]) * value[g]
+            continue
+        if hot[node]:
+            h, c = left[g], right[g]
+        else:
+            h, c = right[g], left[g]
+        w = cover[g]
+        incoming_zero = 1.0
+        incoming_one = 1.0
+        index = 0
+        while index <= depth:
+            if pf[start + index] == feature[g]:
+                break
+            index += 1
+        if index != depth + 1:
+            incoming_zero = pz[start + index]
+            incoming_one = po[start + index]
+            _unwind(pf, pz, po, pw, start, depth, index)
+            depth -= 1
+        for child, one_fraction in ((c, 0.0), (h, incoming_one)):  # cold first: hot pops first
+            stack[top, 0], stack[top, 1], stack[top, 2] = child, start, depth + 1
+            stack[top, 3] = feature[g]
+            fstack[top, 0] = cover[off + child] / w * incoming_zero
+            fstack[top, 1] = one_fraction
+            top += 1
 
 
-@numba.njit(parallel=True)
-def _patterns_shap(patterns, left, right, feature, cover, value, n_splits, n_features, depth):
-    """TreeSHAP of one tree for each pattern (rows of split decisions), patterns in parallel."""
-    out = np.zeros((patterns.shape[0], n_features))
-    size = (depth + 2) * (depth + 3) // 2
-    for p in numba.prange(patterns.shape[0]):
+@numba.njit(parallel=True, cache=True)
+def _forest(
+    A, chunks, node_start, n_split, depth, left, right, feature, cover, value,
+    threshold, kind, default_left, missing, cats, n_features, max_depth, max_splits, table_bits,
+    feat_start, feats,
+):  # fmt: skip
+    """Every row's TreeSHAP from every tree, once per distinct decision pattern of each tree.
+
+    Rows are cut into ``chunks`` processed in parallel; within a chunk, tree after tree: each
+    row's decisions packed into an integer, the distinct ones found (a table of ``2 **
+    table_bits`` entries, or a sort for larger trees), TreeSHAP once per distinct pattern, and each
+    row given its pattern's contributions. A row's result does not depend on its chunk.
+    """
+    n = A.shape[0]
+    out = np.zeros((n, n_features))
+    AT = np.ascontiguousarray(A.T)
+    codes_all = np.empty(n, dtype=np.int64)
+    size = (max_depth + 2) * (max_depth + 3) // 2
+    for k in numba.prange(chunks.shape[0] - 1):
+        lo, hi = chunks[k], chunks[k + 1]
+        m = hi - lo
+        codes = np.empty(m, dtype=np.int64)
+        inverse = np.empty(m, dtype=np.int64)
+        unique = np.empty(m, dtype=np.int64)
+        table = np.full(np.int64(1) << table_bits, -1, dtype=np.int64)
+        phi = np.zeros((m, n_features))
         pf = np.zeros(size, dtype=np.int64)
         pz = np.zeros(size)
         po = np.zeros(size)
         pw = np.zeros(size)
-        hot_left = np.zeros(left.shape[0], dtype=np.bool_)
-        for i in range(n_splits):
-            hot_left[i] = patterns[p, i]
-        _recurse(
-            0, left, right, feature, cover, value, hot_left, out[p],
-            pf, pz, po, pw, 0, 0, 1.0, 1.0, -1,
-        )  # fmt: skip
+        stack = np.zeros((2 * max_depth + 4, 4), dtype=np.int64)
+        fstack = np.zeros((2 * max_depth + 4, 2))
+        hot = np.zeros(max(max_splits, 1), dtype=np.bool_)
+        for t in range(node_start.shape[0] - 1):
+            ns = n_split[t]
+            if ns == 0:
+                continue
+            off = node_start[t]
+            if ns > 62:  # too many splits to pack: one pattern per row
+                for r in range(m):
+                    for i in range(ns):
+                        hot[i] = (
+                            _code(A, lo + r, off + i, 1, feature, threshold, kind,
+                                  default_left, missing, cats) == 1
+                        )  # fmt: skip
+                    phi[0, :] = 0.0
+                    _tree_shap(off, left, right, feature, cover, value, hot, phi[0],
+                               pf, pz, po, pw, stack, fstack)  # fmt: skip
+                    for q in range(feat_start[t], feat_start[t + 1]):
+                        out[lo + r, feats[q]] += phi[0, feats[q]]
+                continue
+            _codes_into(
+                AT, codes_all, lo, hi, off, ns, feature, threshold, kind, default_left, missing,
+                cats,
+            )  # fmt: skip
+            for r in range(m):
+                codes[r] = codes_all[lo + r]
+            found = 0
+            if ns <= table_bits:
+                for r in range(m):
+                    c = codes[r]
+                    if table[c] < 0:
+                        table[c] = found
+                        unique[found] = c
+                        found += 1
+                    inverse[r] = table[c]
+                for p in range(found):  # reset only what was used
+                    table[unique[p]] = -1
+            else:
+                order = np.argsort(codes, kind="mergesort")
+                for q in range(m):
+                    r = order[q]
+                    if q == 0 or codes[r] != codes[order[q - 1]]:
+                        unique[found] = codes[r]
+                        found += 1
+                    inverse[r] = found - 1
+            for p in range(found):
+                for i in range(ns):
+                    hot[i] = (unique[p] >> i) & 1
+                phi[p, :] = 0.0
+                _tree_shap(off, left, right, feature, cover, value, hot, phi[p],
+                           pf, pz, po, pw, stack, fstack)  # fmt: skip
+            for r in range(m):  # only the tree's own features: the others are exactly 0
+                for q in range(feat_start[t], feat_start[t + 1]):
+                    out[lo + r, feats[q]] += phi[inverse[r], feats[q]]
     return out
 
 
@@ -348,6 +424,88 @@ def _depth(tree: _Tree) -> int:
     return deepest
 
 
+@numba.njit(parallel=True, cache=True)
+def _forest_wide(
+    A, blocks, node_start, n_split, depth, left, right, feature, cover, value,
+    threshold, kind, default_left, missing, cats, n_features, max_depth, max_splits, table_bits,
+    feat_start, feats,
+):  # fmt: skip
+    """:func:`_forest` for many rows: tree after tree, the rows' codes in parallel, their
+    distinct patterns over all rows at once, TreeSHAP of the patterns in ``blocks`` parallel
+    blocks, the rows' sums in parallel. The same numbers as :func:`_forest`, bit for bit."""
+    n = A.shape[0]
+    out = np.zeros((n, n_features))
+    AT = np.ascontiguousarray(A.T)
+    codes = np.empty(n, dtype=np.int64)
+    inverse = np.empty(n, dtype=np.int64)
+    unique = np.empty(n, dtype=np.int64)
+    table = np.full(np.int64(1) << table_bits, -1, dtype=np.int64)
+    size = (max_depth + 2) * (max_depth + 3) // 2
+    for t in range(node_start.shape[0] - 1):
+        ns = n_split[t]
+        if ns == 0:
+            continue
+        off = node_start[t]
+        if ns > 62:
+            found = n  # one pattern per row
+            for r in numba.prange(n):
+                inverse[r] = r
+        else:
+            k = blocks.shape[0]
+            for b in numba.prange(k):
+                _codes_into(
+                    AT, codes, n * b // k, n * (b + 1) // k, off, ns, feature, threshold, kind,
+                    default_left, missing, cats,
+                )  # fmt: skip
+            found = 0
+            if ns <= table_bits:
+                for r in range(n):
+                    c = codes[r]
+                    if table[c] < 0:
+                        table[c] = found
+                        unique[found] = c
+                        found += 1
+                    inverse[r] = table[c]
+                for p in range(found):
+                    table[unique[p]] = -1
+            else:
+                order = np.argsort(codes, kind="mergesort")
+                for q in range(n):
+                    r = order[q]
+                    if q == 0 or codes[r] != codes[order[q - 1]]:
+                        unique[found] = codes[r]
+                        found += 1
+                    inverse[r] = found - 1
+        phi = np.zeros((found, n_features))
+        k = blocks.shape[0]
+        for b in numba.prange(k):
+            lo = found * b // k
+            hi = found * (b + 1) // k
+            pf = np.zeros(size, dtype=np.int64)
+            pz = np.zeros(size)
+            po = np.zeros(size)
+            pw = np.zeros(size)
+            stack = np.zeros((2 * max_depth + 4, 4), dtype=np.int64)
+            fstack = np.zeros((2 * max_depth + 4, 2))
+            hot = np.zeros(max(max_splits, 1), dtype=np.bool_)
+            for p in range(lo, hi):
+                if ns > 62:
+                    for i in range(ns):
+                        hot[i] = (
+                            _code(A, p, off + i, 1, feature, threshold, kind,
+                                  default_left, missing, cats) == 1
+                        )  # fmt: skip
+                else:
+                    for i in range(ns):
+                        hot[i] = (unique[p] >> i) & 1
+                _tree_shap(off, left, right, feature, cover, value, hot, phi[p],
+                           pf, pz, po, pw, stack, fstack)  # fmt: skip
+        for r in numba.prange(n):  # only the tree's own features: the others are exactly 0
+            for q in range(feat_start[t], feat_start[t + 1]):
+                out[r, feats[q]] += phi[inverse[r], feats[q]]
+    return out
+
+
 class TreeShap:
     """Exact path-dependent TreeSHAP of a LightGBM booster, once per decision pattern.
 
@@ -357,6 +515,11 @@ class TreeShap:
         A fitted single-output booster (regression, Poisson, binary).
     """
 
+    #: Trees with at most this many splits find distinct patterns by a table of 2**bits entries.
+    TABLE_BITS = 22
+    #: From this many rows on, patterns are found over all rows and computed in parallel.
+    WIDE_ROWS = 512
+
     def __init__(self, booster):
         dump = booster.dump_model()
         if dump.get("num_tree_per_iteration", 1) != 1:
@@ -364,44 +527,61 @@ class TreeShap:
         self.n_features = dump["max_feature_idx"] + 1
         self.trees = [_parse(t["tree_structure"]) for t in dump["tree_info"]]
         self.depths = [_depth(t) for t in self.trees]
-        self.tables = [_category_table(t) for t in self.trees]
         self.expected_value = float(sum(t.expected for t in self.trees))
+        sizes = [len(t.left) for t in self.trees]
+        self._node_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self._n_split = np.array([t.n_splits for t in self.trees], dtype=np.int64)
+        self._depth = np.array(self.depths, dtype=np.int64)
 
-    def contributions(self, X) -> np.ndarray:
+        def joined(name, dtype, pad):
+            parts = []
+            for t in self.trees:
+                column = np.asarray(getattr(t, name))
+                if len(column) < len(t.left):  # per split: pad the leaves
+                    column = np.concatenate([column, np.full(len(t.left) - len(column), pad)])
+                parts.append(column.astype(dtype))
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        self._left = joined("left", np.int64, -1)
+        self._right = joined("right", np.int64, -1)
+        self._feature = joined("feature", np.int64, -1)
+        self._cover = joined("cover", np.float64, 0.0)
+        self._value = joined("value", np.float64, 0.0)
+        self._threshold = joined("threshold", np.float64, 0.0)
+        self._kind = joined("kind", np.int8, 0)
+        self._default_left = joined("default_left", np.bool_, False)
+        self._missing = joined("missing", np.int8, 0)
+        width = 1 + max((c for t in self.trees for cats in t.categories for c in cats), default=0)
+        self._cats = np.zeros((int(self._node_start[-1]), width), dtype=np.bool_)
+        for t, start in zip(self.trees, self._node_start, strict=False):
+            for i, cats in enumerate(t.categories):
+                self._cats[start + i, list(cats)] = True
+        self._table_bits = int(min(max(self._n_split.max(initial=0), 1), self.TABLE_BITS))
+        used = [np.unique(t.feature[: t.n_splits]).astype(np.int64) for t in self.trees]
+        self._feat_start = np.concatenate([[0], np.cumsum([len(u) for u in used])]).astype(np.int64)
+        self._feats = np.concatenate(used) if used else np.zeros(0, dtype=np.int64)
+
+    def contributions(self, X, *, n_jobs: int | None = None) -> np.ndarray:
         """``(rows, features + 1)``: each feature's contribution, then the expected value (the
         layout of LightGBM's ``pred_contrib``). ``X``: a DataFrame with the booster's columns in
-        order, or the matrix of :func:`lightgbm_matrix`."""
+        order, or the matrix of :func:`lightgbm_matrix`. ``n_jobs``: row chunks computed in
+        parallel (default: numba's threads); a row's result is the same in any chunk."""
         A = lightgbm_matrix(X) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype="float64")
-        out = np.zeros((len(A), self.n_features + 1))
+        A = np.ascontiguousarray(A)
+        n = len(A)
+        threads = n_jobs or numba.get_num_threads()
+        # a few rows: one serial pass (no thread start-up per tree); many: patterns in parallel
+        kernel = _forest if n < self.WIDE_ROWS else _forest_wide
+        k = 1 if n < self.WIDE_ROWS else max(1, threads)
+        chunks = np.linspace(0, n, k + 1).astype(np.int64)
+        phi = kernel(
+            A, chunks, self._node_start, self._n_split, self._depth, self._left, self._right,
+            self._feature, self._cover, self._value, self._threshold, self._kind,
+            self._default_left, self._missing, self._cats, self.n_features,
+            int(self._depth.max(initial=0)), int(self._n_split.max(initial=0)), self._table_bits,
+            self._feat_start, self._feats,
+        )  # fmt: skip
+        out = np.empty((n, self.n_features + 1))
+        out[:, :-1] = phi
         out[:, -1] = self.expected_value
-        if not len(A):
-            return out
-        for tree, depth, table in zip(self.trees, self.depths, self.tables, strict=True):
-            if tree.n_splits == 0:
-                continue
-            if tree.n_splits <= 62:
-                codes = _codes(
-                    A, tree.feature, tree.threshold, tree.kind, tree.default_left, tree.missing,
-                    table,
-                )  # fmt: skip
-                if tree.n_splits <= 22:  # a table of 2**22 entries at most (32 MB)
-                    unique, inverse = _dedupe(codes, tree.n_splits)
-                else:
-                    unique, inverse = np.unique(codes, return_inverse=True)
-                shifts = np.arange(tree.n_splits, dtype=np.int64)
-                patterns = ((unique[:, None] >> shifts) & 1).astype(np.bool_)
-            else:
-                patterns, inverse = np.unique(_goes_left(tree, A), axis=0, return_inverse=True)
-            phi = _patterns_shap(
-                patterns,
-                tree.left,
-                tree.right,
-                tree.feature,
-                tree.cover,
-                tree.value,
-                tree.n_splits,
-                self.n_features,
-                depth,
-            )
-            _scatter(out, phi, inverse.reshape(-1).astype(np.int64))
         return out

@@ -4,9 +4,10 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
+import shap
 
 from riskmodel.explanations import explain
-from riskmodel.models.treeshap import TreeShap, _codes, _goes_left, lightgbm_matrix
+from riskmodel.models.treeshap import TreeShap, _code, _goes_left, lightgbm_matrix
 
 
 def _frame(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -63,6 +64,8 @@ def test_equal_to_lightgbm_on_random_trees(params):
     ours = explainer.contributions(test)
     reference = booster.predict(test, pred_contrib=True)
     np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)
+    by_shap = shap.TreeExplainer(booster).shap_values(test)
+    np.testing.assert_allclose(ours[:, :-1], by_shap, rtol=1e-12, atol=1e-12)
     # additive: the contributions and the expected value sum to the raw prediction
     np.testing.assert_allclose(ours.sum(axis=1), booster.predict(test, raw_score=True), atol=1e-9)
 
@@ -76,15 +79,18 @@ def test_compiled_decisions_follow_lightgbms_rules():
     )
     shap_ = TreeShap(booster)
     A = lightgbm_matrix(X)
-    for tree, table in zip(shap_.trees, shap_.tables, strict=True):
+    for t, tree in enumerate(shap_.trees):
         if tree.n_splits == 0:
             continue
         bits = _goes_left(tree, A)
         packed = bits.astype(np.int64) @ (np.int64(1) << np.arange(tree.n_splits, dtype=np.int64))
-        codes = _codes(
-            A, tree.feature, tree.threshold, tree.kind, tree.default_left, tree.missing, table
-        )
-        np.testing.assert_array_equal(codes, packed)
+        off = shap_._node_start[t]
+        codes = [
+            _code(A, r, off, tree.n_splits, shap_._feature, shap_._threshold, shap_._kind,
+                  shap_._default_left, shap_._missing, shap_._cats)
+            for r in range(0, len(A), 7)
+        ]  # fmt: skip
+        np.testing.assert_array_equal(codes, packed[::7])
     # the leaves those decisions reach are LightGBM's own
     leaves = booster.predict(X, pred_leaf=True)
     for t, tree in enumerate(shap_.trees):
@@ -99,11 +105,23 @@ def test_compiled_decisions_follow_lightgbms_rules():
         np.testing.assert_array_equal(node - tree.n_splits, leaves[:, t])
 
 
+def test_a_row_gets_the_same_bits_alone_or_in_any_batch(model, holdout):
+    portfolio, _ = holdout
+    X = model.features(portfolio.subset(portfolio.products["product_id"].iloc[:700]))
+    est = model.models_["safety"]
+    explainer = TreeShap(est.booster_)
+    batch = explainer.contributions(X[est.tree_columns_])  # 700 rows: parallel chunks
+    alone = np.vstack(
+        [explainer.contributions(X[est.tree_columns_].iloc[[i]]) for i in (0, 350, 699)]
+    )
+    np.testing.assert_array_equal(alone, batch[[0, 350, 699]])
+
+
 def test_the_models_explanations_are_the_same_either_way(model, holdout):
     portfolio, _ = holdout
     some = portfolio.subset(portfolio.products["product_id"].iloc[:400])
-    fast = explain(model, some, method="patterns")
-    reference = explain(model, some)
+    fast = explain(model, some)  # the default: once per pattern
+    reference = explain(model, some, method="lightgbm")
     for target in reference:
         np.testing.assert_allclose(
             fast[target].contributions.to_numpy(),

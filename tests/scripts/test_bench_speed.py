@@ -30,5 +30,5 @@ def test_the_script_prints_every_figure_against_its_target(tmp_path):
     assert "x shap" in result.stdout and "<= 3 ms" in result.stdout
     figures = json.loads(out.read_text())
     assert set(SPEED_TARGETS) - {"train_200k_s"} <= set(figures)
-    assert figures["explanations_max_difference"] < 1e-9  # exact: the same TreeSHAP as shap
+    assert figures["explanations_max_difference"] < 1e-9  # exact: equal to shap's TreeSHAP
     assert figures["application_p50_ms"] <= figures["application_p99_ms"]
