@@ -72,7 +72,7 @@ def _parse(structure: dict) -> _Tree:
     splits, leaves = [], []
 
     def walk(node):
-        if "leaf_index" in node:
+        if "split_index" not in node:  # a leaf (a tree of one leaf has no leaf_index)
             leaves.append(node)
             return
         splits.append(node)
@@ -83,7 +83,7 @@ def _parse(structure: dict) -> _Tree:
     n = len(splits)
 
     def node_id(node) -> int:
-        return n + node["leaf_index"] if "leaf_index" in node else node["split_index"]
+        return node["split_index"] if "split_index" in node else n + node.get("leaf_index", 0)
 
     size = n + len(leaves)
     left = np.full(size, -1, dtype=np.int64)
@@ -109,8 +109,8 @@ def _parse(structure: dict) -> _Tree:
         else:
             threshold[i] = float(node["threshold"])
     for node in leaves:
-        j = n + node["leaf_index"]
-        cover[j] = node["leaf_count"]
+        j = n + node.get("leaf_index", 0)
+        cover[j] = node.get("leaf_count", 0)
         value[j] = node["leaf_value"]
     if n:
         expected = float((value[n:] * cover[n:]).sum() / cover[0])

@@ -132,3 +132,13 @@ def test_the_models_explanations_are_the_same_either_way(model, holdout):
         assert fast[target].base == pytest.approx(reference[target].base, abs=1e-12)
     with pytest.raises(ValueError, match="method must be 'lightgbm' or 'patterns'"):
         model.models_["safety"].predict_contributions(model.features(some), method="shap")
+
+
+def test_a_forest_with_single_leaf_trees():
+    """A tree that found no split is a single leaf: it adds to the expected value only."""
+    X, _ = _frame(300, seed=3)
+    y = np.ones(300)  # nothing to learn: every tree is one leaf
+    booster = lgb.train({"objective": "regression", "verbose": -1}, lgb.Dataset(X, y), 3)
+    ours = TreeShap(booster).contributions(X)
+    np.testing.assert_allclose(ours, booster.predict(X, pred_contrib=True), atol=1e-12)
+    assert np.all(ours[:, :-1] == 0)
