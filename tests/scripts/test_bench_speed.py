@@ -11,13 +11,14 @@ from tests.conftest import REPO
 
 
 @pytest.mark.slow
-def test_the_script_prints_every_figure_against_its_target(tmp_path):
+def test_the_script_prints_every_figure_against_its_target(tmp_path, model_dir, score_folder):
     out = tmp_path / "speed.json"
     result = subprocess.run(
         [
             sys.executable,
             str(REPO / "scripts" / "bench_speed.py"),
-            *("--products", "1500", "--explain", "200", "--applications", "6"),
+            *("--model", str(model_dir), "--data", str(score_folder)),
+            *("--explain", "200", "--applications", "6"),
             *("--statements", "2", "--threads", "1", "--json", str(out)),
         ],
         capture_output=True,

@@ -10,14 +10,18 @@ from tests.conftest import REPO
 
 
 @pytest.mark.slow
-def test_the_script_prints_statements_verification_and_the_png_anchor(tmp_path):
+def test_the_script_prints_statements_verification_and_the_png_anchor(
+    tmp_path, model_dir, score_folder
+):
     out = tmp_path / "figures.json"
     result = subprocess.run(
         [
             sys.executable,
             str(REPO / "scripts" / "bench_statements.py"),
-            "--products",
-            "1500",
+            "--model",
+            str(model_dir),
+            "--data",
+            str(score_folder),
             "--statements",
             "3",
             "--json",
