@@ -79,16 +79,7 @@ def booster_params(section=None, *, where: str = "config [section]") -> dict:
         if name != "self" and name not in BOOSTER_SET_BY_MODEL
     }
     section = dict(section or {})
-    unknown = sorted(set(section) - set(defaults))
-    if unknown:
-        raise OptionError(
-            f"{where}: unknown key(s) {unknown}; allowed keys are {sorted(defaults)}"
-            + (
-                f" ({sorted(set(unknown) & set(BOOSTER_SET_BY_MODEL))} are set by riskmodel)"
-                if set(unknown) & set(BOOSTER_SET_BY_MODEL)
-                else ""
-            )
-        )
+    refuse_unknown_keys(where, section, defaults, set_by_riskmodel=BOOSTER_SET_BY_MODEL)
     params = {**defaults, **section}
     validate_parameter_constraints(
         {k: v for k, v in estimator._parameter_constraints.items() if k in params},
@@ -188,11 +179,21 @@ class TrainConfig:
         return cls(**data)
 
 
-def refuse_unknown_keys(where: str, data: dict, cls) -> None:
-    allowed = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - allowed)
+def refuse_unknown_keys(where: str, data: dict, allowed, *, set_by_riskmodel=()) -> None:
+    """Refuse keys of ``data`` that are not ``allowed`` (a dataclass's fields, or names), saying
+    which of them riskmodel sets itself."""
+    names = (
+        {f.name for f in dataclasses.fields(allowed)}
+        if dataclasses.is_dataclass(allowed)
+        else set(allowed)
+    )
+    unknown = sorted(set(data) - names)
     if unknown:
-        raise OptionError(f"{where}: unknown key(s) {unknown}; allowed keys are {sorted(allowed)}")
+        theirs = sorted(set(unknown) & set(set_by_riskmodel))
+        raise OptionError(
+            f"{where}: unknown key(s) {unknown}; allowed keys are {sorted(names)}"
+            + (f" ({theirs} are set by riskmodel)" if theirs else "")
+        )
 
 
 def read_toml(path: str | os.PathLike, what: str) -> dict:
