@@ -760,7 +760,7 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
         if len(frame) and method == "patterns":
             if getattr(self, "_treeshap", None) is None or self._treeshap[0] is not self.booster_:
                 self._treeshap = (self.booster_, TreeShap(self.booster_))
-            contrib = self._treeshap[1].contributions(trees)
+            contrib = self._treeshap[1].contributions(trees, n_jobs=threads)
         elif len(frame):
             contrib = self.booster_.predict(trees, pred_contrib=True, num_threads=threads)
         else:

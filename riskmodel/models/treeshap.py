@@ -137,33 +137,10 @@ def lightgbm_matrix(X: pd.DataFrame) -> np.ndarray:
     return np.column_stack(columns) if columns else np.zeros((len(X), 0))
 
 
-def _goes_left(tree: _Tree, A: np.ndarray) -> np.ndarray:
-    """Every row's decision at every split, LightGBM's rules: ``(rows, splits)`` booleans (the
-    reference the compiled :func:`_code` is tested against)."""
-    out = np.empty((len(A), tree.n_splits), dtype=bool)
-    for i in range(tree.n_splits):
-        x = A[:, tree.feature[i]]
-        nan = np.isnan(x)
-        if tree.kind[i] == _CATEGORICAL:
-            # NaN and negative values go right; otherwise left when in the split's set
-            ok = ~nan & (np.nan_to_num(x, nan=-1.0) >= 0)
-            out[:, i] = ok & np.isin(np.where(ok, x, -1).astype(np.int64), tree.categories[i])
-            continue
-        m = tree.missing[i]
-        value = np.where(nan, 0.0, x) if m != _MISSING_NAN else x
-        left = value <= tree.threshold[i]
-        if m == _MISSING_ZERO:
-            left = np.where(np.abs(value) <= _ZERO, tree.default_left[i], left)
-        elif m == _MISSING_NAN:
-            left = np.where(nan, tree.default_left[i], left)
-        out[:, i] = left
-    return out
-
-
 @numba.njit(cache=True)
 def _code(A, row, off, n_splits, feature, threshold, kind, default_left, missing, cats):
     """The row's decisions at every split of one tree (at most 62), packed into one integer:
-    bit ``i`` is 1 when the row goes left at split ``i``, by LightGBM's rules (:func:`_goes_left`).
+    bit ``i`` is 1 when the row goes left at split ``i``, by LightGBM's rules.
     """
     code = np.int64(0)
     for i in range(n_splits):
@@ -178,7 +155,7 @@ def _code(A, row, off, n_splits, feature, threshold, kind, default_left, missing
             nan = np.isnan(x)
             if nan and missing[g] != 2:
                 x = 0.0
-            if missing[g] == 1 and abs(x) <= 1e-35:
+            if missing[g] == 1 and abs(x) <= _ZERO:
                 left = default_left[g]
             elif missing[g] == 2 and nan:
                 left = default_left[g]
@@ -215,7 +192,7 @@ def _codes_into(AT, codes, lo, hi, off, ns, feature, threshold, kind, default_le
             nan = np.isnan(x)
             if nan and m != 2:
                 x = 0.0
-            if m == 1 and abs(x) <= 1e-35:
+            if m == 1 and abs(x) <= _ZERO:
                 left = dl
             elif m == 2 and nan:
                 left = dl
@@ -326,91 +303,134 @@ def _tree_shap(off, left, right, feature, cover, value, hot, phi, pf, pz, po, pw
             top += 1
 
 
+@numba.njit(cache=True)
+def _distinct(codes, table, table_bits, ns, unique, inverse):
+    """The distinct values of ``codes`` into ``unique`` (in order of first appearance for a
+    table of ``2 ** table_bits`` entries, which it leaves reset; in sorted order for trees with
+    more splits than that) and each row's index among them into ``inverse``; returns how many."""
+    found = 0
+    if ns <= table_bits:
+        for r in range(codes.shape[0]):
+            c = codes[r]
+            if table[c] < 0:
+                table[c] = found
+                unique[found] = c
+                found += 1
+            inverse[r] = table[c]
+        for p in range(found):  # reset only what was used
+            table[unique[p]] = -1
+    else:
+        order = np.argsort(codes, kind="mergesort")
+        for q in range(codes.shape[0]):
+            r = order[q]
+            if q == 0 or codes[r] != codes[order[q - 1]]:
+                unique[found] = codes[r]
+                found += 1
+            inverse[r] = found - 1
+    return found
+
+
+@numba.njit(cache=True)
+def _pattern_shap(
+    p, A, unique, off, ns, left, right, feature, cover, value, threshold, kind, default_left,
+    missing, cats, hot, phi, pf, pz, po, pw, stack, fstack,
+):  # fmt: skip
+    """TreeSHAP of pattern ``p`` of one tree into ``phi`` (zeroed first): the bits of
+    ``unique[p]``, or, for a tree with more than 62 splits (no packed codes), the decisions of
+    row ``p`` itself."""
+    for i in range(ns):
+        if ns > 62:
+            hot[i] = (
+                _code(A, p, off + i, 1, feature, threshold, kind, default_left, missing, cats) == 1
+            )
+        else:
+            hot[i] = (unique[p] >> i) & 1
+    phi[:] = 0.0
+    _tree_shap(off, left, right, feature, cover, value, hot, phi, pf, pz, po, pw, stack, fstack)
+
+
+@numba.njit(cache=True)
+def _buffers(max_depth, max_splits):
+    """One worker's TreeSHAP buffers: the path (features, zero and one fractions, weights), the
+    stack of frames and the pattern's decisions."""
+    size = (max_depth + 2) * (max_depth + 3) // 2
+    return (
+        np.zeros(size, dtype=np.int64),
+        np.zeros(size),
+        np.zeros(size),
+        np.zeros(size),
+        np.zeros((2 * max_depth + 4, 4), dtype=np.int64),
+        np.zeros((2 * max_depth + 4, 2)),
+        np.zeros(max(max_splits, 1), dtype=np.bool_),
+    )
+
+
 @numba.njit(parallel=True, cache=True)
 def _forest(
-    A, chunks, node_start, n_split, depth, left, right, feature, cover, value,
-    threshold, kind, default_left, missing, cats, n_features, max_depth, max_splits, table_bits,
-    feat_start, feats,
+    A, k, node_start, n_split, left, right, feature, cover, value, threshold, kind,
+    default_left, missing, cats, n_features, max_depth, max_splits, table_bits, feat_start, feats,
 ):  # fmt: skip
     """Every row's TreeSHAP from every tree, once per distinct decision pattern of each tree.
 
-    Rows are cut into ``chunks`` processed in parallel; within a chunk, tree after tree: each
-    row's decisions packed into an integer, the distinct ones found (a table of ``2 **
-    table_bits`` entries, or a sort for larger trees), TreeSHAP once per distinct pattern, and each
-    row given its pattern's contributions. A row's result does not depend on its chunk.
+    Tree after tree: each row's decisions packed into an integer (:func:`_codes_into`), the
+    distinct ones found over all rows (:func:`_distinct`), TreeSHAP once per distinct pattern
+    (:func:`_pattern_shap`), and each row given its pattern's contributions. With ``k == 1`` (a
+    few rows) everything runs on this thread, without starting threads for every tree; otherwise
+    the rows' codes, the patterns and the rows' sums are spread over ``k`` blocks in parallel.
+    Either way a row gets the same numbers, bit for bit.
     """
     n = A.shape[0]
     out = np.zeros((n, n_features))
     AT = np.ascontiguousarray(A.T)
-    codes_all = np.empty(n, dtype=np.int64)
-    size = (max_depth + 2) * (max_depth + 3) // 2
-    for k in numba.prange(chunks.shape[0] - 1):
-        lo, hi = chunks[k], chunks[k + 1]
-        m = hi - lo
-        codes = np.empty(m, dtype=np.int64)
-        inverse = np.empty(m, dtype=np.int64)
-        unique = np.empty(m, dtype=np.int64)
-        table = np.full(np.int64(1) << table_bits, -1, dtype=np.int64)
-        phi = np.zeros((m, n_features))
-        pf = np.zeros(size, dtype=np.int64)
-        pz = np.zeros(size)
-        po = np.zeros(size)
-        pw = np.zeros(size)
-        stack = np.zeros((2 * max_depth + 4, 4), dtype=np.int64)
-        fstack = np.zeros((2 * max_depth + 4, 2))
-        hot = np.zeros(max(max_splits, 1), dtype=np.bool_)
-        for t in range(node_start.shape[0] - 1):
-            ns = n_split[t]
-            if ns == 0:
-                continue
-            off = node_start[t]
-            if ns > 62:  # too many splits to pack: one pattern per row
-                for r in range(m):
-                    for i in range(ns):
-                        hot[i] = (
-                            _code(A, lo + r, off + i, 1, feature, threshold, kind,
-                                  default_left, missing, cats) == 1
-                        )  # fmt: skip
-                    phi[0, :] = 0.0
-                    _tree_shap(off, left, right, feature, cover, value, hot, phi[0],
-                               pf, pz, po, pw, stack, fstack)  # fmt: skip
-                    for q in range(feat_start[t], feat_start[t + 1]):
-                        out[lo + r, feats[q]] += phi[0, feats[q]]
-                continue
+    codes = np.empty(n, dtype=np.int64)
+    inverse = np.empty(n, dtype=np.int64)
+    unique = np.empty(n, dtype=np.int64)
+    table = np.full(np.int64(1) << table_bits, -1, dtype=np.int64)
+    serial = k == 1
+    own = _buffers(max_depth, max_splits)
+    for t in range(node_start.shape[0] - 1):
+        ns = n_split[t]
+        if ns == 0:
+            continue
+        off = node_start[t]
+        if ns > 62:  # too many splits to pack: one pattern per row
+            found = n
+            for r in range(n):
+                inverse[r] = r
+        elif serial:
             _codes_into(
-                AT, codes_all, lo, hi, off, ns, feature, threshold, kind, default_left, missing,
-                cats,
-            )  # fmt: skip
-            for r in range(m):
-                codes[r] = codes_all[lo + r]
-            found = 0
-            if ns <= table_bits:
-                for r in range(m):
-                    c = codes[r]
-                    if table[c] < 0:
-                        table[c] = found
-                        unique[found] = c
-                        found += 1
-                    inverse[r] = table[c]
-                for p in range(found):  # reset only what was used
-                    table[unique[p]] = -1
-            else:
-                order = np.argsort(codes, kind="mergesort")
-                for q in range(m):
-                    r = order[q]
-                    if q == 0 or codes[r] != codes[order[q - 1]]:
-                        unique[found] = codes[r]
-                        found += 1
-                    inverse[r] = found - 1
+                AT, codes, 0, n, off, ns, feature, threshold, kind, default_left, missing, cats
+            )
+            found = _distinct(codes, table, table_bits, ns, unique, inverse)
+        else:
+            for b in numba.prange(k):
+                _codes_into(
+                    AT, codes, n * b // k, n * (b + 1) // k, off, ns, feature, threshold, kind,
+                    default_left, missing, cats,
+                )  # fmt: skip
+            found = _distinct(codes, table, table_bits, ns, unique, inverse)
+        phi = np.empty((found, n_features))
+        if serial:
+            pf, pz, po, pw, stack, fstack, hot = own
             for p in range(found):
-                for i in range(ns):
-                    hot[i] = (unique[p] >> i) & 1
-                phi[p, :] = 0.0
-                _tree_shap(off, left, right, feature, cover, value, hot, phi[p],
-                           pf, pz, po, pw, stack, fstack)  # fmt: skip
-            for r in range(m):  # only the tree's own features: the others are exactly 0
+                _pattern_shap(
+                    p, A, unique, off, ns, left, right, feature, cover, value, threshold, kind,
+                    default_left, missing, cats, hot, phi[p], pf, pz, po, pw, stack, fstack,
+                )  # fmt: skip
+            for r in range(n):  # only the tree's own features: the others are exactly 0
                 for q in range(feat_start[t], feat_start[t + 1]):
-                    out[lo + r, feats[q]] += phi[inverse[r], feats[q]]
+                    out[r, feats[q]] += phi[inverse[r], feats[q]]
+            continue
+        for b in numba.prange(k):
+            pf, pz, po, pw, stack, fstack, hot = _buffers(max_depth, max_splits)
+            for p in range(found * b // k, found * (b + 1) // k):
+                _pattern_shap(
+                    p, A, unique, off, ns, left, right, feature, cover, value, threshold, kind,
+                    default_left, missing, cats, hot, phi[p], pf, pz, po, pw, stack, fstack,
+                )  # fmt: skip
+        for r in numba.prange(n):  # only the tree's own features: the others are exactly 0
+            for q in range(feat_start[t], feat_start[t + 1]):
+                out[r, feats[q]] += phi[inverse[r], feats[q]]
     return out
 
 
@@ -424,88 +444,6 @@ def _depth(tree: _Tree) -> int:
     return deepest
 
 
-@numba.njit(parallel=True, cache=True)
-def _forest_wide(
-    A, blocks, node_start, n_split, depth, left, right, feature, cover, value,
-    threshold, kind, default_left, missing, cats, n_features, max_depth, max_splits, table_bits,
-    feat_start, feats,
-):  # fmt: skip
-    """:func:`_forest` for many rows: tree after tree, the rows' codes in parallel, their
-    distinct patterns over all rows at once, TreeSHAP of the patterns in ``blocks`` parallel
-    blocks, the rows' sums in parallel. The same numbers as :func:`_forest`, bit for bit."""
-    n = A.shape[0]
-    out = np.zeros((n, n_features))
-    AT = np.ascontiguousarray(A.T)
-    codes = np.empty(n, dtype=np.int64)
-    inverse = np.empty(n, dtype=np.int64)
-    unique = np.empty(n, dtype=np.int64)
-    table = np.full(np.int64(1) << table_bits, -1, dtype=np.int64)
-    size = (max_depth + 2) * (max_depth + 3) // 2
-    for t in range(node_start.shape[0] - 1):
-        ns = n_split[t]
-        if ns == 0:
-            continue
-        off = node_start[t]
-        if ns > 62:
-            found = n  # one pattern per row
-            for r in numba.prange(n):
-                inverse[r] = r
-        else:
-            k = blocks.shape[0]
-            for b in numba.prange(k):
-                _codes_into(
-                    AT, codes, n * b // k, n * (b + 1) // k, off, ns, feature, threshold, kind,
-                    default_left, missing, cats,
-                )  # fmt: skip
-            found = 0
-            if ns <= table_bits:
-                for r in range(n):
-                    c = codes[r]
-                    if table[c] < 0:
-                        table[c] = found
-                        unique[found] = c
-                        found += 1
-                    inverse[r] = table[c]
-                for p in range(found):
-                    table[unique[p]] = -1
-            else:
-                order = np.argsort(codes, kind="mergesort")
-                for q in range(n):
-                    r = order[q]
-                    if q == 0 or codes[r] != codes[order[q - 1]]:
-                        unique[found] = codes[r]
-                        found += 1
-                    inverse[r] = found - 1
-        phi = np.zeros((found, n_features))
-        k = blocks.shape[0]
-        for b in numba.prange(k):
-            lo = found * b // k
-            hi = found * (b + 1) // k
-            pf = np.zeros(size, dtype=np.int64)
-            pz = np.zeros(size)
-            po = np.zeros(size)
-            pw = np.zeros(size)
-            stack = np.zeros((2 * max_depth + 4, 4), dtype=np.int64)
-            fstack = np.zeros((2 * max_depth + 4, 2))
-            hot = np.zeros(max(max_splits, 1), dtype=np.bool_)
-            for p in range(lo, hi):
-                if ns > 62:
-                    for i in range(ns):
-                        hot[i] = (
-                            _code(A, p, off + i, 1, feature, threshold, kind,
-                                  default_left, missing, cats) == 1
-                        )  # fmt: skip
-                else:
-                    for i in range(ns):
-                        hot[i] = (unique[p] >> i) & 1
-                _tree_shap(off, left, right, feature, cover, value, hot, phi[p],
-                           pf, pz, po, pw, stack, fstack)  # fmt: skip
-        for r in numba.prange(n):  # only the tree's own features: the others are exactly 0
-            for q in range(feat_start[t], feat_start[t + 1]):
-                out[r, feats[q]] += phi[inverse[r], feats[q]]
-    return out
-
-
 class TreeShap:
     """Exact path-dependent TreeSHAP of a LightGBM booster, once per decision pattern.
 
@@ -517,7 +455,7 @@ class TreeShap:
 
     #: Trees with at most this many splits find distinct patterns by a table of 2**bits entries.
     TABLE_BITS = 22
-    #: From this many rows on, patterns are found over all rows and computed in parallel.
+    #: From this many rows on, the work of each tree is spread over the threads.
     WIDE_ROWS = 512
 
     def __init__(self, booster):
@@ -531,7 +469,6 @@ class TreeShap:
         sizes = [len(t.left) for t in self.trees]
         self._node_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self._n_split = np.array([t.n_splits for t in self.trees], dtype=np.int64)
-        self._depth = np.array(self.depths, dtype=np.int64)
 
         def joined(name, dtype, pad):
             parts = []
@@ -564,23 +501,24 @@ class TreeShap:
     def contributions(self, X, *, n_jobs: int | None = None) -> np.ndarray:
         """``(rows, features + 1)``: each feature's contribution, then the expected value (the
         layout of LightGBM's ``pred_contrib``). ``X``: a DataFrame with the booster's columns in
-        order, or the matrix of :func:`lightgbm_matrix`. ``n_jobs``: row chunks computed in
-        parallel (default: numba's threads); a row's result is the same in any chunk."""
+        order, or the matrix of :func:`lightgbm_matrix`. ``n_jobs``: threads (default: numba's);
+        fewer than :attr:`WIDE_ROWS` rows run on one. A row's result is the same either way."""
         A = lightgbm_matrix(X) if isinstance(X, pd.DataFrame) else np.asarray(X, dtype="float64")
         A = np.ascontiguousarray(A)
         n = len(A)
-        threads = n_jobs or numba.get_num_threads()
-        # a few rows: one serial pass (no thread start-up per tree); many: patterns in parallel
-        kernel = _forest if n < self.WIDE_ROWS else _forest_wide
-        k = 1 if n < self.WIDE_ROWS else max(1, threads)
-        chunks = np.linspace(0, n, k + 1).astype(np.int64)
-        phi = kernel(
-            A, chunks, self._node_start, self._n_split, self._depth, self._left, self._right,
-            self._feature, self._cover, self._value, self._threshold, self._kind,
-            self._default_left, self._missing, self._cats, self.n_features,
-            int(self._depth.max(initial=0)), int(self._n_split.max(initial=0)), self._table_bits,
-            self._feat_start, self._feats,
-        )  # fmt: skip
+        previous = numba.get_num_threads()
+        numba.set_num_threads(min(n_jobs or previous, numba.config.NUMBA_NUM_THREADS))
+        try:
+            blocks = 1 if n < self.WIDE_ROWS else numba.get_num_threads()
+            phi = _forest(
+                A, blocks, self._node_start, self._n_split, self._left, self._right,
+                self._feature, self._cover, self._value, self._threshold, self._kind,
+                self._default_left, self._missing, self._cats, self.n_features,
+                max(self.depths, default=0), int(self._n_split.max(initial=0)),
+                self._table_bits, self._feat_start, self._feats,
+            )  # fmt: skip
+        finally:
+            numba.set_num_threads(previous)
         out = np.empty((n, self.n_features + 1))
         out[:, :-1] = phi
         out[:, -1] = self.expected_value

@@ -7,7 +7,38 @@ import pytest
 import shap
 
 from riskmodel.explanations import explain
-from riskmodel.models.treeshap import TreeShap, _code, _goes_left, lightgbm_matrix
+from riskmodel.models.treeshap import (
+    _CATEGORICAL,
+    _MISSING_NAN,
+    _MISSING_ZERO,
+    _ZERO,
+    TreeShap,
+    _code,
+    lightgbm_matrix,
+)
+
+
+def _goes_left(tree, A: np.ndarray) -> np.ndarray:
+    """Every row's decision at every split, LightGBM's rules, written independently in numpy:
+    ``(rows, splits)`` booleans, the reference the compiled decisions are tested against."""
+    out = np.empty((len(A), tree.n_splits), dtype=bool)
+    for i in range(tree.n_splits):
+        x = A[:, tree.feature[i]]
+        nan = np.isnan(x)
+        if tree.kind[i] == _CATEGORICAL:
+            # NaN and negative values go right; otherwise left when in the split's set
+            ok = ~nan & (np.nan_to_num(x, nan=-1.0) >= 0)
+            out[:, i] = ok & np.isin(np.where(ok, x, -1).astype(np.int64), tree.categories[i])
+            continue
+        m = tree.missing[i]
+        value = np.where(nan, 0.0, x) if m != _MISSING_NAN else x
+        left = value <= tree.threshold[i]
+        if m == _MISSING_ZERO:
+            left = np.where(np.abs(value) <= _ZERO, tree.default_left[i], left)
+        elif m == _MISSING_NAN:
+            left = np.where(nan, tree.default_left[i], left)
+        out[:, i] = left
+    return out
 
 
 def _frame(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -115,6 +146,7 @@ def test_a_row_gets_the_same_bits_alone_or_in_any_batch(model, holdout):
         [explainer.contributions(X[est.tree_columns_].iloc[[i]]) for i in (0, 350, 699)]
     )
     np.testing.assert_array_equal(alone, batch[[0, 350, 699]])
+    np.testing.assert_array_equal(explainer.contributions(X[est.tree_columns_], n_jobs=1), batch)
 
 
 def test_the_models_explanations_are_the_same_either_way(model, holdout):
