@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # Python 3.12: on PATH, or from pyenv (whose shim only works when 3.12 is selected).
 PY312 := $(firstword $(foreach c,python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) /usr/local/bin/python3.12 /usr/bin/python3.12,$(shell $(c) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && echo $(c))))
 
-.PHONY: demo test setup bench lint clean help chromium
+.PHONY: demo test setup bench lint clean help chromium wrk
 
 # Debian's Chromium renders the audit report in the test suite (tests/reports/test_render.py).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -34,8 +34,9 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/riskmodel demo
 
-test: $(STAMP) chromium
-	$(BIN)/python -m pytest
+test: $(STAMP) chromium wrk
+	@url=$$(bash scripts/setup_postgres.sh) && \
+	  RISKMODEL_TEST_POSTGRES=$$url $(BIN)/python -m pytest
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -43,11 +44,26 @@ chromium:
 	  $(SUDO) apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y --no-install-recommends chromium; }; }
 
-bench: $(STAMP)
+# A local PostgreSQL server for the register's tests (tests/register, tests/service): installs and
+# starts Debian's postgresql if needed and prints the URL for RISKMODEL_TEST_POSTGRES (make test
+# runs it and sets the variable).
+.PHONY: postgres
+postgres:
+	bash scripts/setup_postgres.sh
+
+# Debian's wrk drives the service's load benchmark (scripts/bench_service.py and its test).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk (for the service's load benchmark)"; \
+	  $(SUDO) apt-get install -y --no-install-recommends wrk >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y --no-install-recommends wrk; }; }
+
+bench: $(STAMP) wrk
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_large_file.py
 	$(BIN)/python scripts/bench_statements.py
 	$(BIN)/python scripts/bench_speed.py
+	$(BIN)/python scripts/bench_service.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check riskmodel scripts tests

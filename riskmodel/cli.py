@@ -542,6 +542,133 @@ def _print_demo(result: workflows.DemoResult) -> None:
         )
 
 
+# ------------------------------------------------------------------------- the service
+users_app = typer.Typer(help="Users of the scoring service.", no_args_is_help=True)
+register_app = typer.Typer(help="The assessment register.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(register_app, name="register")
+RegisterUrl = Annotated[
+    str,
+    typer.Option(
+        "--register",
+        help="SQLAlchemy URL: sqlite:///register.db or postgresql+psycopg://user@host/db.",
+    ),
+]
+UsersFile = Annotated[Path, typer.Option("--users", help="The users file (TOML).")]
+
+
+@users_app.command("add")
+def users_add(
+    users: UsersFile,
+    name: Annotated[str, typer.Option("--name", help="User name.")],
+    role: Annotated[str, typer.Option("--role", help="underwriter, auditor or admin.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read a browser password from stdin.")
+    ] = False,
+) -> None:
+    """Create or update a user; prints a new API key as the last line (shown once, stored only
+    as an argon2 hash)."""
+    import sys
+
+    from riskmodel.service.users import add_user
+
+    with _user_errors():
+        password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+        key = add_user(users, name, role, password=password)
+    console.print(f"user {escape(name)} ({role}) saved in {users}; the API key (shown once):")
+    out.print(key, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def serve(
+    model: ModelRef,
+    register: RegisterUrl,
+    users: UsersFile,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
+    threads: Annotated[
+        int, typer.Option("--threads", help="Requests assessed at once per worker.")
+    ] = 2,
+    pricing: PricingOption = None,
+    tracking_uri: TrackingUri = None,
+    rate_limit: Annotated[
+        str, typer.Option("--rate-limit", help="Per API key and worker, e.g. 100/second.")
+    ] = "100/second",
+    max_body_mb: Annotated[
+        float, typer.Option("--max-body-mb", help="Largest request body (413 beyond).")
+    ] = 8.0,
+) -> None:
+    """Run the scoring service (ready when GET /healthz answers 200)."""
+    from riskmodel.service.server import serve as run
+    from riskmodel.service.settings import ServiceSettings
+
+    with _user_errors():
+        settings = ServiceSettings(
+            model=model,
+            register=register,
+            users=str(users),
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            pricing=None if pricing is None else str(pricing),
+            tracking_uri=tracking_uri,
+            rate_limit=rate_limit,
+            max_body_mb=max_body_mb,
+        )
+        run(settings)
+
+
+@register_app.command("verify")
+def register_verify(
+    register: RegisterUrl,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="Re-score with this model (default: each record's source)."),
+    ] = None,
+    sample: Annotated[int, typer.Option("--sample", help="Records to re-score.", min=0)] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sample.")] = 0,
+    tracking_uri: TrackingUri = None,
+) -> None:
+    """Check the hash chain of every record and re-score a sample (exit 1 naming each record
+    that fails)."""
+    from riskmodel.register import Register
+    from riskmodel.service.engine import ModelVersions
+    from riskmodel.service.verification import verify_register
+
+    with _user_errors():
+        versions = ModelVersions(tracking_uri=tracking_uri)
+        if model:
+            versions.load(model)
+        store = Register(register)
+        try:
+            result = verify_register(store, versions, sample=sample, seed=seed)
+        finally:
+            store.dispose()
+    for line in result.lines():
+        typer.echo(line)
+    if not result.ok:
+        raise typer.Exit(code=1)
+
+
+@register_app.command("export")
+def register_export(
+    register: RegisterUrl,
+    out_file: Annotated[Path, typer.Option("--out", help="A .csv or .parquet file.")],
+) -> None:
+    """Write every record of the register as CSV or Parquet (by the file's extension)."""
+    from riskmodel.register import Register
+
+    with _user_errors():
+        store = Register(register)
+        try:
+            rows = store.export(out_file)
+        finally:
+            store.dispose()
+    out.print(f"wrote {rows} record(s) to {out_file}")
+
+
 def main() -> None:
     """Entry point of the ``riskmodel`` command."""
     app()

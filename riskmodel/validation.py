@@ -177,6 +177,17 @@ def _as_text(series: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
+#: The dates a column may hold (the range of nanosecond timestamps, in whole years).
+FIRST_DATE, LAST_DATE = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
+
+
+def _in_date_range(values: pd.Series) -> pd.Series:
+    """Dates as nanosecond timestamps; a date outside FIRST_DATE..LAST_DATE (a typo such as
+    0202 for 2022) is not a date the contract can mean: missing, so reported unparsable."""
+    inside = values.isna() | ((values >= FIRST_DATE) & (values <= LAST_DATE))
+    return values.where(inside).astype("datetime64[ns]")
+
+
 def parse_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series]:
     """Parse one column to its contract type.
 
@@ -211,10 +222,10 @@ def parse_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Ser
         if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.infer_dtype(
             series, skipna=True
         ) in ("datetime", "datetime64", "date"):
-            values = pd.to_datetime(series, errors="coerce").astype("datetime64[ns]")
+            values = _in_date_range(pd.to_datetime(series, errors="coerce"))
             return values, series.notna() & values.isna()
         text = _as_text(series)
-        values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+        values = _in_date_range(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
         return values, text.notna() & values.isna()
     if spec.dtype == "boolean":
         if pd.api.types.is_bool_dtype(series):

@@ -144,3 +144,10 @@ def portfolio_with(
     )
     assert result.rejects.empty, result.rejects.to_dict("records")
     return result.portfolio
+
+
+def application_body(portfolio, product_id: str) -> dict:
+    """The JSON body of ``POST /v1/assessments`` for one product of a validated portfolio."""
+    from riskmodel.application import application_json
+
+    return application_json(portfolio, product_id)

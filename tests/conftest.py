@@ -7,6 +7,7 @@ full-size figures.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,45 @@ def model_dir(tmp_path_factory, model) -> Path:
     from riskmodel.models.persistence import save_model
 
     return save_model(model, tmp_path_factory.mktemp("model") / "model")
+
+
+# --------------------------------------------------------------------- the register's databases
+POSTGRES_ENV = "RISKMODEL_TEST_POSTGRES"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def register_url(request, tmp_path):
+    """A SQLAlchemy URL of an empty database: a SQLite file in ``tmp_path``, or a database
+    ``rm_test_<hex>`` created for the test on ``$RISKMODEL_TEST_POSTGRES`` and dropped after it
+    (with the connections the test left open)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'register.db'}"
+        return
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        pytest.skip(
+            f"PostgreSQL case: {POSTGRES_ENV} is not set; run `make postgres` and set it to the "
+            f"URL it prints (make test does both)"
+        )
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    url = sa.engine.make_url(server)
+    name = f"rm_test_{secrets.token_hex(6)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.DBAPIError as e:
+        admin.dispose()
+        pytest.fail(
+            f"{POSTGRES_ENV}={url.render_as_string(hide_password=True)} cannot create a test "
+            f"database (run `make postgres`): {str(e.orig).strip()}"
+        )
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            # FORCE ends the connections an engine of the test did not dispose of.
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -16,6 +16,9 @@ TESTED_ELSEWHERE = {
     "reports/templating.py": "reports/test_audit.py",
     "synthetic/catalogue.py": "synthetic/test_generator.py, test_reference.py",
     "synthetic/hazard.py": "the truth the generator draws from: synthetic/test_generator.py",
+    "register/migrations/env.py": "Alembic's entry: register/test_store.py migrates every register",
+    "register/migrations/versions/0001_assessments.py": "register/test_store.py (schema, guards)",
+    "service/loadtest.py": "the figures of scripts/bench_service.py: scripts/test_bench_service.py",
 }
 
 

@@ -259,3 +259,15 @@ def test_for_training_a_product_with_a_rejected_incident_is_set_aside_whole():
         set(children["product_id"]) == {"P1"} and children["reason"].str.contains("left out").all()
     )
     assert training.reconciliation()["products"] == {"read": 2, "accepted": 1, "rejected": 1}
+
+
+def test_dates_outside_the_timestamp_range_are_rejected_not_a_crash():
+    # found by schemathesis through the service: year 1000 overflowed pandas' nanoseconds
+    tables = raw_tables()
+    tables["products"].loc[0, "coverage_start"] = "1000-02-09"
+    tables["products"].loc[1, "coverage_start"] = "4653-11-25"
+    result = validate_tables(tables)
+    assert result.portfolio.n_products == 0
+    dated = result.rejects[result.rejects["table"] == "products"]
+    assert dated["column"].tolist() == ["coverage_start", "coverage_start"]
+    assert dated["reason"].str.contains("a real calendar date").all()

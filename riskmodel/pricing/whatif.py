@@ -171,6 +171,8 @@ class WhatIf:
     before: pd.Series
     after: pd.Series
     moved: pd.DataFrame  # target, feature, before, after, factor
+    assessment: Assessment | None = None  # the changed product's whole assessment
+    portfolio: Portfolio | None = None  # the changed product's validated rows
 
     def text(self) -> str:
         """A plain-text summary for the command line."""
@@ -267,6 +269,8 @@ def what_if(
         assessed_b.scores.iloc[0],
         assessed_a.scores.iloc[0],
         _moved(model, assessed_b, assessed_a),
+        assessed_a,
+        after,
     )
 
 

@@ -18,20 +18,19 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 from markupsafe import Markup
 
+from riskmodel.application import application_inputs, input_hash, portfolio_from_inputs
 from riskmodel.assessment import Assessment, assess
-from riskmodel.contract import TABLES, TARGETS
+from riskmodel.contract import TARGETS
 from riskmodel.errors import InputError, UnknownProductError
 from riskmodel.features.pipeline import feature_owners
 from riskmodel.io import write_text
 from riskmodel.models import RiskModel
-from riskmodel.portfolio import Portfolio, contract_text
+from riskmodel.portfolio import Portfolio
 from riskmodel.pricing import PricingConfig
 from riskmodel.reports.templating import environment
 from riskmodel.reports.waterfall import render_waterfall, waterfall
-from riskmodel.validation import validate_tables
 
 __all__ = [
     "statement_record",
@@ -59,43 +58,6 @@ _TAG = re.compile(
 )
 
 
-def _inputs(portfolio: Portfolio, product_id: str) -> dict[str, list[dict]]:
-    one = portfolio.subset([product_id])
-    out = {}
-    for name, frame in one.tables().items():
-        if name == "incidents":
-            continue
-        text = contract_text(frame).astype(object)
-        text = text.where(text.notna(), None)
-        out[name] = [
-            {k: (None if v is None else str(v)) for k, v in r.items()}
-            for r in text.to_dict("records")
-        ]
-    return out
-
-
-def input_hash(inputs: dict) -> str:
-    """SHA-256 of the canonical JSON of a product's input rows."""
-    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _portfolio_from_inputs(inputs: dict) -> Portfolio:
-    tables = {}
-    for name in TABLES:
-        if name == "incidents":
-            continue
-        rows = inputs.get(name, [])
-        tables[name] = pd.DataFrame(rows, columns=list(TABLES[name].column_names)).astype(object)
-    result = validate_tables(tables)
-    if len(result.rejects):
-        raise InputError(
-            "the recorded inputs no longer pass validation: "
-            + "; ".join(result.rejects["reason"].astype(str))
-        )
-    return result.portfolio
-
-
 def _numbers(assessment: Assessment) -> dict:
     """The stated numbers of a one-product assessment."""
     row = assessment.scores.iloc[0]
@@ -116,10 +78,10 @@ def _assessed(
 ) -> tuple[dict, Assessment]:
     """The statement record and the assessment of the one product rebuilt from its recorded
     inputs."""
-    inputs = _inputs(portfolio, product_id)
+    inputs = application_inputs(portfolio, product_id)
     digest = input_hash(inputs)
     # score exactly what is recorded
-    assessment = assess(model, _portfolio_from_inputs(inputs), pricing=pricing, n_jobs=1)
+    assessment = assess(model, portfolio_from_inputs(inputs), pricing=pricing, n_jobs=1)
     assessment_id = hashlib.sha256(
         f"{model.version_}|{pricing.version}|{digest}".encode()
     ).hexdigest()[:16]
@@ -248,7 +210,7 @@ def verify_statement(
         )
     pricing = PricingConfig.from_dict(record["pricing"])
     try:
-        one = _portfolio_from_inputs(record["inputs"])
+        one = portfolio_from_inputs(record["inputs"])
         numbers = _numbers(assess(model, one, pricing=pricing, n_jobs=1))
     except ValueError as exc:
         problems.append(str(exc))

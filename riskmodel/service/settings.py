@@ -1,0 +1,112 @@
+"""The settings of one running service: one default and one check each.
+
+``riskmodel serve`` parses its options into :class:`ServiceSettings`; worker processes receive
+them as JSON in the environment variable ``RISKMODEL_SERVICE_SETTINGS`` (uvicorn starts workers
+from an import string, so the settings cannot travel as an object).
+
+Examples
+--------
+>>> s = ServiceSettings(model="models/demo", register="sqlite:///r.db", users="users.toml")
+>>> s.rate_limit, s.max_body_mb
+('100/second', 8.0)
+>>> ServiceSettings.from_json(s.to_json()) == s
+True
+>>> ServiceSettings(model="m", register="r", users="u", workers=0)
+Traceback (most recent call last):
+...
+riskmodel.errors.OptionError: workers must be an integer in [1, 64]; got 0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+
+from limits import parse
+
+from riskmodel.errors import OptionError
+
+__all__ = ["ServiceSettings", "ENV_VAR"]
+
+#: Where worker processes find their settings.
+ENV_VAR = "RISKMODEL_SERVICE_SETTINGS"
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """How the service runs.
+
+    Attributes
+    ----------
+    model : str
+        Model folder or MLflow URI (``models:/riskmodel@champion``).
+    register : str
+        SQLAlchemy URL of the assessment register.
+    users : str
+        The users file (``riskmodel users add``).
+    host, port : str, int
+        Where to listen (default loopback: put a TLS reverse proxy in front).
+    workers : int
+        Worker processes (each loads the model; 1 to 64).
+    threads : int
+        Requests assessed at once by one worker (1 to 64). Assessing is CPU-bound and mostly
+        holds Python's GIL: more threads than about two per worker only add switching.
+    pricing : str, optional
+        Pricing config TOML (default: the shipped one).
+    tracking_uri : str, optional
+        MLflow tracking URI for ``models:/`` references.
+    rate_limit : str
+        Requests allowed per API key and worker, in the ``limits`` notation
+        (``100/second``, ``5000/minute``); beyond it, 429.
+    max_body_mb : float
+        Largest request body accepted (413 beyond), in (0, 256].
+    """
+
+    model: str
+    register: str
+    users: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    threads: int = 2
+    pricing: str | None = None
+    tracking_uri: str | None = None
+    rate_limit: str = "100/second"
+    max_body_mb: float = 8.0
+
+    def __post_init__(self):
+        if not isinstance(self.workers, int) or not 1 <= self.workers <= 64:
+            raise OptionError(f"workers must be an integer in [1, 64]; got {self.workers!r}")
+        if not isinstance(self.threads, int) or not 1 <= self.threads <= 64:
+            raise OptionError(f"threads must be an integer in [1, 64]; got {self.threads!r}")
+        if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
+            raise OptionError(f"port must be an integer in [0, 65535]; got {self.port!r}")
+        if not 0 < float(self.max_body_mb) <= 256:
+            raise OptionError(f"max_body_mb must be in (0, 256]; got {self.max_body_mb!r}")
+        try:
+            parse(self.rate_limit)
+        except ValueError:
+            raise OptionError(
+                f"rate_limit must read like '100/second' or '5000/minute'; got {self.rate_limit!r}"
+            ) from None
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(float(self.max_body_mb) * 1024 * 1024)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ServiceSettings:
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def from_env(cls) -> ServiceSettings:
+        text = os.environ.get(ENV_VAR)
+        if not text:
+            raise OptionError(f"{ENV_VAR} is not set: start the service with `riskmodel serve`")
+        return cls.from_json(text)
