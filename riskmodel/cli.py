@@ -589,7 +589,7 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
     threads: Annotated[
         int, typer.Option("--threads", help="Requests assessed at once per worker.")
-    ] = 2,
+    ] = 1,
     pricing: PricingOption = None,
     tracking_uri: TrackingUri = None,
     rate_limit: Annotated[

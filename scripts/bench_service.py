@@ -19,7 +19,8 @@ def main() -> None:
     parser.add_argument("--data", default="data/raw/demo-holdout-10000-s2", help="data folder")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=int, default=20, help="seconds of load")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="requests at once per worker")
     parser.add_argument("--applications", type=int, default=500, help="distinct products sent")
     parser.add_argument("--batch", type=int, default=1000, help="products per batch request")
     parser.add_argument("--json", help="also write the figures to this file")
@@ -33,12 +34,14 @@ def main() -> None:
         clients=args.clients,
         duration_s=args.duration,
         workers=args.workers,
+        threads=args.threads,
         applications=args.applications,
         batch_products=args.batch,
     )
     a = r["anchor_in_process"]
     print(
-        f"service: {r['workers']} worker(s), {r['clients']} clients, {r['cores']} cores, "
+        f"service: {r['workers']} worker(s) x {r['threads']} thread(s), {r['clients']} clients, "
+        f"{r['cores']} cores, "
         f"{r['duration_s']:.1f} s, {r['requests']:,} requests, {r['errors']} errors"
     )
     print(f"{'':<34}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'per s':>9}")

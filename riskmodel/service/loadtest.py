@@ -102,11 +102,20 @@ def _anchor(model_dir, bodies: list[dict]) -> dict:
     }
 
 
-def _serve(model_dir, register_url, users, port, workers, log) -> subprocess.Popen:
+def _serve(model_dir, register_url, users, port, workers, threads, log) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "riskmodel", "-q", "serve", "--model", str(model_dir)]
         + ["--register", register_url, "--users", str(users), "--port", str(port)]
-        + ["--workers", str(workers), "--rate-limit", "1000000/second", "--max-body-mb", "64"],
+        + [
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--rate-limit",
+            "1000000/second",
+            "--max-body-mb",
+            "64",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -153,7 +162,8 @@ def measure_service(
     *,
     clients: int = 16,
     duration_s: int = 20,
-    workers: int = 2,
+    workers: int = 4,
+    threads: int = 1,
     applications: int = 500,
     batch_products: int = 1000,
     batch_repeats: int = 3,
@@ -173,7 +183,7 @@ def measure_service(
         register_url = register or f"sqlite:///{tmp / 'register.db'}"
         port = _free_port()
         log = (tmp / "server.log").open("wb")
-        proc = _serve(model_dir, register_url, users, port, workers, log)
+        proc = _serve(model_dir, register_url, users, port, workers, threads, log)
         try:
             script = tmp / "post.lua"
             script.write_text(
@@ -214,6 +224,7 @@ def measure_service(
     return {
         "clients": clients,
         "workers": workers,
+        "threads": threads,
         "duration_s": seconds,
         "requests": figures["requests"],
         "errors": errors,

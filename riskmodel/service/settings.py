@@ -51,7 +51,7 @@ class ServiceSettings:
         Worker processes (each loads the model; 1 to 64).
     threads : int
         Requests assessed at once by one worker (1 to 64). Assessing is CPU-bound and mostly
-        holds Python's GIL: more threads than about two per worker only add switching.
+        holds Python's GIL: scale with workers (two per core measured best), not threads.
     pricing : str, optional
         Pricing config TOML (default: the shipped one).
     tracking_uri : str, optional
@@ -69,7 +69,7 @@ class ServiceSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    threads: int = 2
+    threads: int = 1
     pricing: str | None = None
     tracking_uri: str | None = None
     rate_limit: str = "100/second"
