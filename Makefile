@@ -34,9 +34,10 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/riskmodel demo
 
+# One test process per core; a module's tests (and its fixtures) stay in one process.
 test: $(STAMP) chromium wrk
 	@url=$$(bash scripts/setup_postgres.sh) && \
-	  RISKMODEL_TEST_POSTGRES=$$url $(BIN)/python -m pytest
+	  RISKMODEL_TEST_POSTGRES=$$url $(BIN)/python -m pytest --numprocesses auto --dist loadfile
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

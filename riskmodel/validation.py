@@ -171,12 +171,6 @@ class ValidationResult:
 
 
 # --------------------------------------------------------------------------------------- parsing
-def _as_text(series: pd.Series) -> pd.Series:
-    """Cells as stripped text, missing where empty; works for CSV text and typed Parquet columns."""
-    text = series.astype("string").str.strip()
-    return text.mask(text == "")
-
-
 #: The dates a column may hold (the range of nanosecond timestamps, in whole years).
 FIRST_DATE, LAST_DATE = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
 
@@ -186,6 +180,117 @@ def _in_date_range(values: pd.Series) -> pd.Series:
     0202 for 2022) is not a date the contract can mean: missing, so reported unparsable."""
     inside = values.isna() | ((values >= FIRST_DATE) & (values <= LAST_DATE))
     return values.where(inside).astype("datetime64[ns]")
+
+
+def _typed(series: pd.Series, spec: ColumnSpec) -> bool:
+    """Whether a column holds typed values of its contract type (e.g. Parquet's numbers,
+    booleans and dates) rather than cells to be read as text (CSV, JSON as cells)."""
+    if spec.dtype in ("integer", "number"):
+        return pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series)
+    if spec.dtype == "date":
+        return pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.infer_dtype(
+            series, skipna=True
+        ) in ("datetime", "datetime64", "date")
+    if spec.dtype == "boolean":
+        return pd.api.types.is_bool_dtype(series)
+    return False
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """One column parsed: its typed values, where a present value is not of the contract's type
+    and, for text columns, each cell's length and whether normalising changed it."""
+
+    values: object
+    bad: np.ndarray
+    lengths: np.ndarray | None = None
+    normalised: np.ndarray | None = None
+
+    def part(self, rows: slice) -> _Parsed:
+        def cut(a):
+            return None if a is None else a[rows]
+
+        return _Parsed(self.values[rows], self.bad[rows], cut(self.lengths), cut(self.normalised))
+
+
+def _parse_text(cells: pd.Series, dtype: str, integer: np.ndarray) -> _Parsed:
+    """Parse cells as ``dtype`` (as text: stripped, missing where empty); ``integer`` marks the
+    cells of whole-number columns among numbers."""
+    cells = cells.astype("string")
+    text = cells.str.strip()
+    text = text.mask(text == "")
+    present = text.notna().to_numpy()
+    if dtype in ("integer", "number"):
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        bad = present & ~np.isfinite(numbers)
+        # beyond 2**53 a float no longer holds every whole number (and int64 overflows)
+        whole = ~np.isnan(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) <= 2**53)
+        bad |= present & integer & ~np.isnan(numbers) & ~whole
+        return _Parsed(np.where(bad, np.nan, numbers), bad)
+    if dtype == "date":
+        values = _in_date_range(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
+        return _Parsed(values.array, present & values.isna().to_numpy())
+    if dtype == "boolean":
+        values = text.str.lower().map({"true": True, "false": False}).astype("boolean")
+        return _Parsed(values.array, present & values.isna().to_numpy())
+    values = (text.str.lower() if dtype == "enum" else text).astype("str")
+    lengths = values.str.len().to_numpy(dtype="float64", na_value=np.nan)
+    changed = (values.notna() & (values != cells)).fillna(False).to_numpy(dtype=bool)
+    return _Parsed(values.array, np.zeros(len(text), dtype=bool), lengths, changed)
+
+
+def _parse_typed(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of typed values (see :func:`_typed`)."""
+    if spec.dtype == "date":
+        values = _in_date_range(pd.to_datetime(series, errors="coerce"))
+        return values, series.notna() & values.isna()
+    if spec.dtype == "boolean":
+        return series.astype("boolean"), pd.Series(False, index=series.index)
+    if pd.api.types.is_bool_dtype(series):  # true/false is not a number
+        numbers, present = pd.Series(np.nan, index=series.index), series.notna()
+    else:
+        numbers, present = series.astype("float64"), series.notna()
+    bad = present & ~np.isfinite(numbers.fillna(np.inf)) | (present & numbers.isna())
+    if spec.dtype == "integer":
+        bad |= present & numbers.notna() & (numbers != np.round(numbers))
+        bad |= present & (numbers.abs() > 2**53)
+        return numbers.where(~bad).astype("Int64"), bad
+    return numbers.where(~bad), bad
+
+
+def _parse_all(frame: pd.DataFrame, specs) -> dict[str, _Parsed]:
+    """Parse the columns ``specs`` of ``frame`` to their contract types (a column absent from
+    ``frame`` is read as empty cells).
+
+    Text columns of one type are parsed together, stacked into one long column: a table of one
+    row costs a few pandas operations per type instead of several per column (one application
+    is mostly such tables), and a large table about the same as column by column.
+    """
+    n = len(frame)
+    out: dict[str, _Parsed] = {}
+    groups: dict[str, list[tuple[ColumnSpec, pd.Series]]] = defaultdict(list)
+    for spec in specs:
+        kind = "number" if spec.dtype == "integer" else spec.dtype  # parsed alike
+        if spec.name not in frame.columns:
+            empty = pd.Series([None] * n, index=frame.index, dtype="object")
+            groups[kind].append((spec, empty))
+        elif _typed(frame[spec.name], spec):
+            values, bad = _parse_typed(frame[spec.name], spec)
+            out[spec.name] = _Parsed(values.array, bad.to_numpy(dtype=bool))
+        else:
+            groups[kind].append((spec, frame[spec.name]))
+    for kind, members in groups.items():
+        stacked = pd.concat([cells for _, cells in members], ignore_index=True)
+        integer = np.repeat([spec.dtype == "integer" for spec, _ in members], n)
+        parsed = _parse_text(stacked, kind, integer)
+        for i, (spec, _) in enumerate(members):
+            column = parsed.part(slice(i * n, (i + 1) * n))
+            if spec.dtype == "integer":
+                missing = np.isnan(column.values)
+                whole = np.where(missing, 0, column.values).astype("int64")
+                column = _Parsed(pd.arrays.IntegerArray(whole, missing), column.bad)
+            out[spec.name] = column
+    return {spec.name: out[spec.name] for spec in specs}
 
 
 def parse_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series]:
@@ -198,45 +303,8 @@ def parse_column(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Ser
     unparsable : Series of bool
         True where a value was present but is not of the contract's type.
     """
-    if spec.dtype in ("integer", "number"):
-        if pd.api.types.is_bool_dtype(series):
-            numbers = pd.Series(np.nan, index=series.index)
-            present = series.notna()
-        elif pd.api.types.is_numeric_dtype(series):
-            numbers = series.astype("float64")
-            present = series.notna()
-        else:
-            text = _as_text(series)
-            present = text.notna()
-            numbers = pd.to_numeric(text, errors="coerce").astype("float64")
-        bad = present & ~np.isfinite(numbers.fillna(np.inf)) | (present & numbers.isna())
-        if spec.dtype == "integer":
-            bad |= present & numbers.notna() & (numbers != np.round(numbers))
-            # beyond 2**53 a float no longer holds every whole number (and int64 overflows)
-            bad |= present & (numbers.abs() > 2**53)
-            values = numbers.where(~bad).astype("Int64")
-        else:
-            values = numbers.where(~bad)
-        return values, bad
-    if spec.dtype == "date":
-        if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.infer_dtype(
-            series, skipna=True
-        ) in ("datetime", "datetime64", "date"):
-            values = _in_date_range(pd.to_datetime(series, errors="coerce"))
-            return values, series.notna() & values.isna()
-        text = _as_text(series)
-        values = _in_date_range(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
-        return values, text.notna() & values.isna()
-    if spec.dtype == "boolean":
-        if pd.api.types.is_bool_dtype(series):
-            return series.astype("boolean"), pd.Series(False, index=series.index)
-        text = _as_text(series).str.lower()
-        values = text.map({"true": True, "false": False}).astype("boolean")
-        return values, text.notna() & values.isna()
-    text = _as_text(series)
-    if spec.dtype == "enum":
-        text = text.str.lower()
-    return text.astype("str"), pd.Series(False, index=series.index)
+    parsed = _parse_all(pd.DataFrame({spec.name: series}), [spec])[spec.name]
+    return pd.Series(parsed.values, index=series.index), pd.Series(parsed.bad, index=series.index)
 
 
 def _schema(name: str) -> pa.DataFrameSchema:
@@ -336,36 +404,30 @@ def _check_columns(name: str, raw: pd.DataFrame) -> Problem | None:
 
 
 def _parse_table(name: str, raw: pd.DataFrame, out: _Collector, normalised: dict) -> pd.DataFrame:
-    typed = raw.copy()
-    for col in TABLES[name].columns:
-        present = col.name in raw.columns
-        raw_col = (
-            raw[col.name]
-            if present
-            else pd.Series([None] * len(raw), index=raw.index, dtype="object")
-        )
-        values, bad = parse_column(raw_col, col)
-        if bad.any():
-            out.add(name, raw, bad, col.name, f"expected {col.expectation()}", raw_col)
-        if col.dtype in ("string", "enum") and present:
-            lengths = values.str.len()
-            too_long = lengths > MAX_TEXT_LENGTH
+    specs = TABLES[name].columns
+    parsed = _parse_all(raw, specs)
+    for col in specs:
+        column, present = parsed[col.name], col.name in raw.columns
+        cells = raw[col.name] if present else pd.Series([None] * len(raw), index=raw.index)
+        if column.bad.any():
+            out.add(name, raw, column.bad, col.name, f"expected {col.expectation()}", cells)
+        if column.lengths is not None and present:
+            too_long = column.lengths > MAX_TEXT_LENGTH
             if too_long.any():
                 out.add(
                     name,
                     raw,
                     too_long,
                     col.name,
-                    f"text of {int(lengths.max()):,} characters is too long (at most "
-                    f"{MAX_TEXT_LENGTH})",
-                    raw_col,
+                    f"text of {int(np.nanmax(column.lengths)):,} characters is too long (at "
+                    f"most {MAX_TEXT_LENGTH})",
+                    cells,
                 )
-        if col.dtype == "enum" and present:
-            changed = values.notna() & (values != raw_col.astype("string"))
-            if changed.any():
-                normalised[f"{name}.{col.name}"] = int(changed.sum())
-        typed[col.name] = values
-    return typed
+        if col.dtype == "enum" and present and column.normalised.any():
+            normalised[f"{name}.{col.name}"] = int(column.normalised.sum())
+    columns = {c: raw[c] for c in raw.columns}
+    columns.update({col.name: parsed[col.name].values for col in specs})
+    return pd.DataFrame(columns, index=raw.index)
 
 
 def _run_schema(name: str, raw: pd.DataFrame, typed: pd.DataFrame, out: _Collector) -> None:

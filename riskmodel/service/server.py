@@ -23,7 +23,10 @@ from riskmodel.service.engine import ModelSlot
 from riskmodel.service.settings import ENV_VAR, ServiceSettings
 from riskmodel.service.users import UserStore
 
-__all__ = ["prepare", "serve", "LOG_CONFIG"]
+__all__ = ["prepare", "serve", "LOG_CONFIG", "WORKER_READY_S"]
+
+#: How long a new worker may take to load its model and get ready during a reload (seconds).
+WORKER_READY_S = 30
 
 LOG_CONFIG: dict = {
     "version": 1,
@@ -81,4 +84,8 @@ def serve(settings: ServiceSettings) -> None:
         server_header=False,
         proxy_headers=True,
         timeout_graceful_shutdown=30,
+        # a reload starts each new worker and retires the old one once the new one is ready;
+        # uvicorn's default of 5 s is shorter than loading a large model on a busy machine,
+        # and a restart that times out keeps the old worker and its old model
+        timeout_worker_healthcheck=WORKER_READY_S,
     )

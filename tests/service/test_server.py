@@ -103,14 +103,14 @@ def test_a_crash_loses_no_answered_assessment_and_the_chain_holds(
     for t in threads:
         t.start()
     deadline = time.monotonic() + 120
-    while len(answered) < 40 and time.monotonic() < deadline:
+    while len(answered) < 24 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)  # no goodbye: workers die mid-request
     proc.wait(timeout=30)
     stop.set()
     for t in threads:
         t.join(timeout=60)
-    assert len(answered) >= 40, log.read_text()[-3000:]
+    assert len(answered) >= 24, log.read_text()[-3000:]
 
     proc = _start(model_dir, register_url, users, port, log)
     try:
@@ -182,12 +182,17 @@ def test_a_reload_restarts_the_workers_without_failing_a_request(model_dir, user
         )
         assert reloaded.status_code == 200
         deadline = time.monotonic() + 90  # both workers replaced, one at a time
-        while "restarting processes" not in log.read_text() and time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (
+            "restarting processes" in (text := log.read_text())
+            and text.count("Application startup complete") >= 4  # two started, two restarted
+        ):
             time.sleep(0.2)
-        time.sleep(8)
+        assert log.read_text().count("Application startup complete") >= 4, log.read_text()[-3000:]
         n = len(statuses)
-        time.sleep(2)
-        assert len(statuses) > n  # still answering after the restart
+        while len(statuses) < n + 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(statuses) >= n + 3  # still answering after the restart
+        assert "was not ready in time" not in log.read_text()  # no worker kept its old model
     finally:
         stop.set()
         for t in threads:
