@@ -73,7 +73,8 @@ def main() -> None:
             f"one application, p50 ({r['applications']} products, 1 thread)",
             f"{r['application_p50_ms']:.1f} ms",
             "application_p50_ms",
-            "validate + assess + price",
+            "validate + assess + price (validation p50 "
+            f"{r['application_validation_p50_ms']:.1f} ms)",
         ),
         ("one application, p99", f"{r['application_p99_ms']:.1f} ms", "application_p99_ms", ""),
         (

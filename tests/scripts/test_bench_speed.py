@@ -33,3 +33,4 @@ def test_the_script_prints_every_figure_against_its_target(tmp_path, model_dir, 
     assert set(SPEED_TARGETS) - {"train_200k_s"} <= set(figures)
     assert figures["explanations_max_difference"] < 1e-9  # exact: equal to shap's TreeSHAP
     assert figures["application_p50_ms"] <= figures["application_p99_ms"]
+    assert 0 < figures["application_validation_p50_ms"] < figures["application_p50_ms"]
