@@ -272,13 +272,13 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
                 raise ValueError(
                     f"X is empty (shape {frame.shape}): need at least one row and one column"
                 )
-            bad = [
+            bad = [  # read from the dtypes, not column by column: this runs on every predict
                 c
-                for c in frame.columns
+                for c, dtype in frame.dtypes.items()
                 if not (
-                    isinstance(frame[c].dtype, pd.CategoricalDtype)
-                    or pd.api.types.is_numeric_dtype(frame[c])
-                    or pd.api.types.is_bool_dtype(frame[c])
+                    isinstance(dtype, pd.CategoricalDtype)
+                    or pd.api.types.is_numeric_dtype(dtype)
+                    or pd.api.types.is_bool_dtype(dtype)
                 )
             ]
             if bad:
@@ -301,8 +301,9 @@ class PoissonGBMRegressor(RegressorMixin, BaseEstimator):
                     f"unexpected {extra}"
                 )
             frame = frame[expected]
+        dtypes = frame.dtypes
         for col, cats in self.categories_.items():
-            dtype = frame[col].dtype
+            dtype = dtypes[col]
             if not isinstance(dtype, pd.CategoricalDtype) or list(dtype.categories) != list(cats):
                 if not isinstance(dtype, pd.CategoricalDtype):
                     raise ValueError(f"column {col!r} must be categorical as in fit, got {dtype}")
