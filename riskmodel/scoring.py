@@ -42,6 +42,8 @@ def _fallback_notes(model: RiskModel, portfolio: Portfolio) -> pd.Series:
     for col, cats in categorical.categories_.items():
         values = portfolio.products[col].astype("str")
         unseen = ~values.isin(cats[:-1])
+        if not unseen.any():  # the usual case: nothing to say, and nothing to build
+            continue
         text = f"{col} '" + values[unseen] + f"' unseen in training: scored as {UNKNOWN}"
         notes[unseen] = (notes[unseen] + "; " + text).str.lstrip("; ")
     return notes
