@@ -213,6 +213,16 @@ class _Parsed:
         return _Parsed(self.values[rows], self.bad[rows], cut(self.lengths), cut(self.normalised))
 
 
+def _numbers(numbers: np.ndarray, present: np.ndarray, integer: np.ndarray) -> _Parsed:
+    """Numbers as floats (missing where empty or wrong); a present value is wrong unless it is
+    finite and, where ``integer``, a whole number a float holds exactly."""
+    bad = present & ~np.isfinite(numbers)
+    # beyond 2**53 a float no longer holds every whole number (and int64 overflows)
+    whole = ~np.isnan(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) <= 2**53)
+    bad |= present & integer & ~np.isnan(numbers) & ~whole
+    return _Parsed(np.where(bad, np.nan, numbers), bad)
+
+
 def _parse_text(cells: pd.Series, dtype: str, integer: np.ndarray) -> _Parsed:
     """Parse cells as ``dtype`` (as text: stripped, missing where empty); ``integer`` marks the
     cells of whole-number columns among numbers."""
@@ -222,11 +232,7 @@ def _parse_text(cells: pd.Series, dtype: str, integer: np.ndarray) -> _Parsed:
     present = text.notna().to_numpy()
     if dtype in ("integer", "number"):
         numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        bad = present & ~np.isfinite(numbers)
-        # beyond 2**53 a float no longer holds every whole number (and int64 overflows)
-        whole = ~np.isnan(numbers) & (numbers == np.round(numbers)) & (np.abs(numbers) <= 2**53)
-        bad |= present & integer & ~np.isnan(numbers) & ~whole
-        return _Parsed(np.where(bad, np.nan, numbers), bad)
+        return _numbers(numbers, present, integer)
     if dtype == "date":
         values = _in_date_range(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
         return _Parsed(values.array, present & values.isna().to_numpy())
@@ -239,23 +245,19 @@ def _parse_text(cells: pd.Series, dtype: str, integer: np.ndarray) -> _Parsed:
     return _Parsed(values.array, np.zeros(len(text), dtype=bool), lengths, changed)
 
 
-def _parse_typed(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, pd.Series]:
-    """Parse a column of typed values (see :func:`_typed`)."""
+def _parse_typed(series: pd.Series, spec: ColumnSpec) -> _Parsed:
+    """Parse a column of typed values (see :func:`_typed`); numbers as floats."""
     if spec.dtype == "date":
         values = _in_date_range(pd.to_datetime(series, errors="coerce"))
-        return values, series.notna() & values.isna()
+        return _Parsed(values.array, (series.notna() & values.isna()).to_numpy(dtype=bool))
     if spec.dtype == "boolean":
-        return series.astype("boolean"), pd.Series(False, index=series.index)
+        return _Parsed(series.astype("boolean").array, np.zeros(len(series), dtype=bool))
+    present = series.notna().to_numpy(dtype=bool)
     if pd.api.types.is_bool_dtype(series):  # true/false is not a number
-        numbers, present = pd.Series(np.nan, index=series.index), series.notna()
+        numbers = np.full(len(series), np.nan)
     else:
-        numbers, present = series.astype("float64"), series.notna()
-    bad = present & ~np.isfinite(numbers.fillna(np.inf)) | (present & numbers.isna())
-    if spec.dtype == "integer":
-        bad |= present & numbers.notna() & (numbers != np.round(numbers))
-        bad |= present & (numbers.abs() > 2**53)
-        return numbers.where(~bad).astype("Int64"), bad
-    return numbers.where(~bad), bad
+        numbers = series.astype("float64").to_numpy(dtype="float64", na_value=np.nan)
+    return _numbers(numbers, present, np.full(len(series), spec.dtype == "integer"))
 
 
 def _parse_all(frame: pd.DataFrame, specs) -> dict[str, _Parsed]:
@@ -275,8 +277,7 @@ def _parse_all(frame: pd.DataFrame, specs) -> dict[str, _Parsed]:
             empty = pd.Series([None] * n, index=frame.index, dtype="object")
             groups[kind].append((spec, empty))
         elif _typed(frame[spec.name], spec):
-            values, bad = _parse_typed(frame[spec.name], spec)
-            out[spec.name] = _Parsed(values.array, bad.to_numpy(dtype=bool))
+            out[spec.name] = _parse_typed(frame[spec.name], spec)
         else:
             groups[kind].append((spec, frame[spec.name]))
     for kind, members in groups.items():
@@ -284,12 +285,13 @@ def _parse_all(frame: pd.DataFrame, specs) -> dict[str, _Parsed]:
         integer = np.repeat([spec.dtype == "integer" for spec, _ in members], n)
         parsed = _parse_text(stacked, kind, integer)
         for i, (spec, _) in enumerate(members):
-            column = parsed.part(slice(i * n, (i + 1) * n))
-            if spec.dtype == "integer":
-                missing = np.isnan(column.values)
-                whole = np.where(missing, 0, column.values).astype("int64")
-                column = _Parsed(pd.arrays.IntegerArray(whole, missing), column.bad)
-            out[spec.name] = column
+            out[spec.name] = parsed.part(slice(i * n, (i + 1) * n))
+    for spec in specs:  # whole numbers as such, however they were read
+        if spec.dtype == "integer":
+            column = out[spec.name]
+            missing = np.isnan(column.values)
+            whole = np.where(missing, 0, column.values).astype("int64")
+            out[spec.name] = _Parsed(pd.arrays.IntegerArray(whole, missing), column.bad)
     return {spec.name: out[spec.name] for spec in specs}
 
 
@@ -406,11 +408,10 @@ def _check_columns(name: str, raw: pd.DataFrame) -> Problem | None:
 def _parse_table(name: str, raw: pd.DataFrame, out: _Collector, normalised: dict) -> pd.DataFrame:
     specs = TABLES[name].columns
     parsed = _parse_all(raw, specs)
-    for col in specs:
+    for col in specs:  # a problem's value is the raw cell (none for an absent column)
         column, present = parsed[col.name], col.name in raw.columns
-        cells = raw[col.name] if present else pd.Series([None] * len(raw), index=raw.index)
         if column.bad.any():
-            out.add(name, raw, column.bad, col.name, f"expected {col.expectation()}", cells)
+            out.add(name, raw, column.bad, col.name, f"expected {col.expectation()}")
         if column.lengths is not None and present:
             too_long = column.lengths > MAX_TEXT_LENGTH
             if too_long.any():
@@ -421,7 +422,6 @@ def _parse_table(name: str, raw: pd.DataFrame, out: _Collector, normalised: dict
                     col.name,
                     f"text of {int(np.nanmax(column.lengths)):,} characters is too long (at "
                     f"most {MAX_TEXT_LENGTH})",
-                    cells,
                 )
         if col.dtype == "enum" and present and column.normalised.any():
             normalised[f"{name}.{col.name}"] = int(column.normalised.sum())
