@@ -637,3 +637,17 @@ def test_unusable_urls_say_which_and_why(url, message):
     assert "s3cret" not in text
     if "://" in url and "s3cret" in url:
         assert "ana:***@" in text
+
+
+def test_the_query_table_mirrors_the_migrated_schema(register):
+    """``store._table`` (what queries read and write) states the columns the migrations create:
+    the same names in the same order, nullability and text lengths, on both databases."""
+    from riskmodel.register.store import TABLE, _table
+
+    with register._engine.connect() as conn:
+        created = sa.inspect(conn).get_columns(TABLE)
+    assert [c["name"] for c in created] == [c.name for c in _table.columns]
+    for found, stated in zip(created, _table.columns, strict=True):
+        assert found["nullable"] == stated.nullable, stated.name
+        length = getattr(stated.type, "length", None)
+        assert getattr(found["type"], "length", None) == length, stated.name
