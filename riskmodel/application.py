@@ -37,7 +37,8 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from riskmodel.contract import TABLES
-from riskmodel.errors import InputError
+from riskmodel.errors import InputError, Joined, Message
+from riskmodel.i18n import N_
 from riskmodel.portfolio import Portfolio, contract_text
 from riskmodel.validation import validate_tables
 
@@ -100,8 +101,10 @@ def portfolio_from_inputs(inputs: Mapping) -> Portfolio:
     result = validate_tables(tables)
     if len(result.rejects):
         raise InputError(
-            "the recorded inputs no longer pass validation: "
-            + "; ".join(result.rejects["reason"].astype(str))
+            Message(
+                N_("the recorded inputs no longer pass validation: {problems}"),
+                problems=Joined(result.reason_messages),
+            )
         )
     return result.portfolio
 
@@ -176,7 +179,7 @@ def tables_from_json(
     for :func:`~riskmodel.validation.validate_tables`. Columns the contract does not name are
     kept, as a CSV file's would be; a missing column is left empty (validation says so)."""
     if not isinstance(products, Sequence):
-        raise InputError("products must be a list of rows")
+        raise InputError(Message(N_("products must be a list of rows")))
     return {
         "products": _table("products", products),
         "test_results": _table("test_results", test_results),

@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from riskmodel import __version__, workflows
 from riskmodel.config import load_config
 from riskmodel.errors import InputError
+from riskmodel.i18n import LANGUAGES
 from riskmodel.io import MAX_FILE_MB
 from riskmodel.pricing import load_pricing_config
 from riskmodel.validation import StrictModeError
@@ -66,9 +67,16 @@ def _main(
     )
 
 
+def _said(exc: Exception, lang: str) -> str:
+    """An error's message in ``lang`` where it can say it (errors about the user's data)."""
+    in_language = getattr(exc, "in_language", None)
+    return in_language(lang) if in_language is not None else str(exc)
+
+
 @contextmanager
-def _user_errors():
-    """Show problems as a clear message and an exit status, never a traceback.
+def _user_errors(lang: str = "en"):
+    """Show problems as a clear message (what is wrong with the user's data in ``lang``) and an
+    exit status, never a traceback.
 
     Exit status 1: strict mode stopped on rejected rows; 2: the data, model or options cannot be
     used; 3: an unexpected internal error (rerun with -v for the traceback and report it).
@@ -77,13 +85,13 @@ def _user_errors():
         yield
     except StrictModeError as exc:
         console.print(
-            f"[bold red]strict mode:[/] {escape(str(exc))}\nrejects.csv and "
+            f"[bold red]strict mode:[/] {escape(_said(exc, lang))}\nrejects.csv and "
             "run_summary.json say which rows and why",
             highlight=False,
         )
         raise typer.Exit(code=1) from None
     except _USER_ERRORS as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(_said(exc, lang))}", highlight=False)
         raise typer.Exit(code=2) from None
     except typer.Exit:
         raise
@@ -179,6 +187,22 @@ PricingOption = Annotated[
         "--pricing", help="Pricing config (TOML; default riskmodel/configs/pricing.toml)."
     ),
 ]
+
+
+def _language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise typer.BadParameter(f"must be one of {', '.join(LANGUAGES)}, not {value!r}")
+    return value
+
+
+LangOption = Annotated[
+    str,
+    typer.Option(
+        "--lang",
+        callback=_language,
+        help="Language of reasons, rejects, data messages, statements and audit report (en, ko).",
+    ),
+]
 ModelRef = Annotated[
     str,
     typer.Option("--model", help="Model folder, or MLflow URI such as models:/riskmodel@champion."),
@@ -235,11 +259,12 @@ def score(
     strict: StrictOption = False,
     max_file_mb: MaxFileMb = MAX_FILE_MB,
     pricing: PricingOption = None,
+    lang: LangOption = "en",
 ) -> None:
     """Score and price every product: scores.csv (risks, expected loss, premium, interval, grade,
     reasons), rejects.csv, run_summary.json, pricing.json, credibility.csv, explanations.csv and
     the global SHAP view."""
-    with _user_errors(), console.status("scoring, explaining and pricing"):
+    with _user_errors(lang), console.status("scoring, explaining and pricing"):
         result = workflows.score(
             model,
             data,
@@ -250,6 +275,7 @@ def score(
             strict=strict,
             max_mb=max_file_mb,
             pricing=load_pricing_config(pricing),
+            lang=lang,
         )
     summary = result.summary  # as written, not read back
     _print_reconciliation(summary["tables"], out_dir / "rejects.csv")
@@ -378,9 +404,10 @@ def report(
     ] = False,
     pricing: PricingOption = None,
     tracking_uri: TrackingUri = None,
+    lang: LangOption = "en",
 ) -> None:
     """The audit report as one self-contained HTML file, or per-product statements."""
-    with _user_errors(), console.status("building the report"):
+    with _user_errors(lang), console.status("building the report"):
         paths = workflows.report(
             model,
             data,
@@ -389,6 +416,7 @@ def report(
             statements=statements,
             pricing=load_pricing_config(pricing),
             tracking_uri=tracking_uri,
+            lang=lang,
         )
     size = sum(p.stat().st_size for p in paths) / 1e6
     what = "statement(s)" if (product or statements) else "audit report"

@@ -18,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from riskmodel.errors import Message
+from riskmodel.i18n import N_
+
 __all__ = [
     "CONTRACT_VERSION",
     "CATEGORIES",
@@ -122,24 +125,35 @@ class ColumnSpec:
 
     def expectation(self) -> str:
         """Describe in words what a valid value looks like (used in error messages)."""
-        parts = {
-            "string": "a text value",
-            "integer": "a whole number",
-            "number": "a number",
-            "date": "a real calendar date written YYYY-MM-DD",
-            "boolean": "true or false",
-            "enum": "one of " + ", ".join(self.allowed or ()),
-        }
-        text = parts[self.dtype]
-        if self.minimum is not None or self.maximum is not None:
-            lo = (
-                ""
-                if self.minimum is None
-                else (f"> {self.minimum:g}" if self.exclusive_minimum else f">= {self.minimum:g}")
-            )
-            hi = "" if self.maximum is None else f"<= {self.maximum:g}"
-            text += " " + " and ".join(p for p in (lo, hi) if p)
-        return text
+        return self.expectation_message().render("en")
+
+    def expectation_message(self) -> Message:
+        """:meth:`expectation` as a message, to be said in any language (``.render(lang)``)."""
+        if self.dtype == "enum":
+            kind = Message(N_("one of {values}"), values=", ".join(self.allowed or ()))
+        else:
+            kind = Message(_KINDS[self.dtype])
+        if self.minimum is None and self.maximum is None:
+            return kind
+        bounds = []
+        if self.minimum is not None:
+            lower = N_("> {minimum:g}") if self.exclusive_minimum else N_(">= {minimum:g}")
+            bounds.append(Message(lower, minimum=self.minimum))
+        if self.maximum is not None:
+            bounds.append(Message(N_("<= {maximum:g}"), maximum=self.maximum))
+        if len(bounds) == 2:
+            bounds = [Message(N_("{lower} and {upper}"), lower=bounds[0], upper=bounds[1])]
+        return Message(N_("{kind} {bounds}"), kind=kind, bounds=bounds[0])
+
+
+#: What a valid value of each type looks like (enumerations list their values).
+_KINDS = {
+    "string": N_("a text value"),
+    "integer": N_("a whole number"),
+    "number": N_("a number"),
+    "date": N_("a real calendar date written YYYY-MM-DD"),
+    "boolean": N_("true or false"),
+}
 
 
 @dataclass(frozen=True)

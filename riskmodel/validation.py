@@ -22,6 +22,12 @@ are set aside with it). A product with a rejected test or certification row is s
 row and flagged in ``data_issues``. A category outside the contract's list is kept, scored with the
 model's fallback and flagged. Every row of every table ends up either used or in the rejects.
 
+Reasons are written in English (``rejects.csv``); each problem also keeps its message, the
+English template marked for translation and its parameters (:class:`~riskmodel.errors.Message`,
+catalog domain ``validation``), so that :meth:`ValidationResult.rejects_in`,
+:meth:`ValidationResult.issues_in` and :meth:`ContractError.in_language` say the same in Korean.
+Messages are rendered only for problems: clean data cost nothing more.
+
 Examples
 --------
 >>> import pandas as pd
@@ -45,7 +51,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from riskmodel.contract import TABLES, ColumnSpec
-from riskmodel.errors import InputError
+from riskmodel.errors import InputError, Joined, Message
+from riskmodel.i18n import N_, check_language
 from riskmodel.io import MAX_FILE_MB, RawTable, read_raw_tables
 from riskmodel.portfolio import Portfolio
 
@@ -77,7 +84,11 @@ _VALUE_SHOWN = 200
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem: where it is, what the value was, and what the contract expects."""
+    """One problem: where it is, what the value was, and what the contract expects.
+
+    ``reason`` is in English; ``message``, when known, is the same reason as a template and its
+    parameters, so that it can be said in another language (:meth:`in_language`).
+    """
 
     table: str
     row: int | None  # 1-based data row; None for a problem with the whole table
@@ -85,31 +96,66 @@ class Problem:
     column: str | None
     value: str | None
     reason: str
+    message: Message | Joined | None = field(default=None, compare=False, repr=False)
+
+    def reason_in(self, lang: str) -> str:
+        """The reason in ``lang`` (the English ``reason`` if no message was recorded)."""
+        check_language(lang)
+        if lang == "en" or self.message is None:
+            return self.reason
+        return self.message.render(lang)
+
+    def in_language(self, lang: str) -> str:
+        """Where the problem is, the value and the reason, in ``lang``."""
+        where = self.table
+        if self.row is not None:
+            where = Message(N_("{where}, row {row}"), where=where, row=self.row)
+        if self.product_id:
+            where = Message(
+                N_("{where} (product {product_id})"), where=where, product_id=self.product_id
+            )
+        if self.column:
+            where = Message(N_("{where}, column {column!r}"), where=where, column=self.column)
+        why = self.reason_in(lang)
+        if self.value is None:
+            said = Message(N_("{where}: {why}"), where=where, why=why)
+        else:
+            said = Message(
+                N_("{where}: value {value!r}: {why}"), where=where, value=self.value, why=why
+            )
+        return said.render(lang)
 
     def __str__(self) -> str:
-        where = f"{self.table}"
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.product_id:
-            where += f" (product {self.product_id})"
-        if self.column:
-            where += f", column {self.column!r}"
-        value = "" if self.value is None else f": value {self.value!r}"
-        return f"{where}{value}: {self.reason}"
+        return self.in_language("en")
 
 
 class ContractError(InputError):
-    """The data cannot be used (or, in strict mode, are not clean); ``problems`` lists them."""
+    """The data cannot be used (or, in strict mode, are not clean); ``problems`` lists them.
+
+    Its text is English; :meth:`in_language` says it in another language.
+    """
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        shown = "\n".join(f"  - {p}" for p in self.problems[:_MAX_SHOWN])
-        more = len(self.problems) - _MAX_SHOWN
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(
-            f"the data do not follow the input contract ({len(self.problems)} problem"
-            f"{'s' if len(self.problems) != 1 else ''}):\n{shown}{tail}"
+        super().__init__(self.in_language("en"))
+
+    def in_language(self, lang: str) -> str:
+        check_language(lang)
+        n = len(self.problems)
+        head = Message.ngettext(
+            "the data do not follow the input contract ({count} problem):",
+            "the data do not follow the input contract ({count} problems):",
+            n,
+            count=n,
+        ).render(lang)
+        shown = "\n".join(f"  - {p.in_language(lang)}" for p in self.problems[:_MAX_SHOWN])
+        more = n - _MAX_SHOWN
+        tail = (
+            "\n" + Message(N_("  ... and {count} more"), count=more).render(lang)
+            if more > 0
+            else ""
         )
+        return f"{head}\n{shown}{tail}"
 
 
 class StrictModeError(ContractError):
@@ -135,6 +181,11 @@ class ValidationResult:
         Values normalised for case or spaces, per ``table.column``.
     issues : dict of str to list of str
         Per product_id, why its score deserves a second look (rows set aside, unknown category).
+    reason_messages : list of Joined, optional
+        Per row of ``rejects``, in its order, its ``reason`` as messages (template and
+        parameters), to be said in another language (:meth:`rejects_in`).
+    issue_messages : dict of str to list of Message, optional
+        ``issues`` as messages (:meth:`issues_in`).
     """
 
     portfolio: Portfolio
@@ -143,11 +194,44 @@ class ValidationResult:
     notes: list[str] = field(default_factory=list)
     normalised: dict[str, int] = field(default_factory=dict)
     issues: dict[str, list[str]] = field(default_factory=dict)
+    reason_messages: list[Joined] | None = field(default=None, repr=False)
+    issue_messages: dict[str, list[Message]] | None = field(default=None, repr=False)
+
+    def rejects_in(self, lang: str) -> pd.DataFrame:
+        """``rejects`` with each ``reason`` said in ``lang`` (``"en"``: a copy of ``rejects``).
+
+        Raises
+        ------
+        ValueError
+            If riskmodel does not speak ``lang`` (the message names the languages it speaks).
+        """
+        check_language(lang)
+        out = self.rejects.copy()
+        if lang == "en" or out.empty:
+            return out
+        if self.reason_messages is None or len(self.reason_messages) != len(out):
+            raise ValueError(
+                "the reasons of these rejects were not recorded as messages: they can only be "
+                "given in English"
+            )
+        out["reason"] = [m.render(lang) for m in self.reason_messages]
+        return out
+
+    def issues_in(self, lang: str) -> dict[str, list[str]]:
+        """``issues`` said in ``lang`` (``"en"``: a copy of ``issues``)."""
+        check_language(lang)
+        if lang == "en" or not self.issues:
+            return {pid: list(said) for pid, said in self.issues.items()}
+        if self.issue_messages is None:
+            raise ValueError(
+                "these issues were not recorded as messages: they can only be given in English"
+            )
+        return {pid: [m.render(lang) for m in said] for pid, said in self.issue_messages.items()}
 
     def check_strict(self) -> None:
         """Raise :class:`StrictModeError` if any row was rejected."""
         if len(self.rejects):
-            raise StrictModeError(rejects_as_problems(self.rejects))
+            raise StrictModeError(rejects_as_problems(self.rejects, self.reason_messages))
 
     def rejected(self, table: str) -> int:
         return int((self.rejects["table"] == table).sum())
@@ -332,12 +416,21 @@ def _schema(name: str) -> pa.DataFrameSchema:
 _SCHEMAS = {name: _schema(name) for name in TABLES}
 
 
-def _reason(spec: ColumnSpec, check: str) -> str:
+def _reason(spec: ColumnSpec, check: str) -> Message:
     if check == "not_nullable":
-        return f"a value is required here ({spec.expectation()})"
+        return Message(
+            N_("a value is required here ({expectation})"),
+            expectation=spec.expectation_message(),
+        )
     if check.startswith("field_uniqueness") or check == "unique":
-        return f"{spec.name} must be unique but this value appears more than once"
-    return f"expected {spec.expectation()}"
+        return Message(
+            N_("{column} must be unique but this value appears more than once"), column=spec.name
+        )
+    return _expected(spec)
+
+
+def _expected(spec: ColumnSpec) -> Message:
+    return Message(N_("expected {expectation}"), expectation=spec.expectation_message())
 
 
 def _text(value) -> str | None:
@@ -348,7 +441,11 @@ def _text(value) -> str | None:
 
 
 class _Collector:
-    """Gathers problems; a cell is reported once, with the first (most specific) reason."""
+    """Gathers problems; a cell is reported once, with the first (most specific) reason.
+
+    A reason is given as a :class:`~riskmodel.errors.Message`; it is said in English (the
+    problem's ``reason``) only when the mask holds a problem.
+    """
 
     def __init__(self):
         self.problems: list[Problem] = []
@@ -360,10 +457,13 @@ class _Collector:
         raw: pd.DataFrame,
         mask,
         column: str | None,
-        reason: str,
+        message: Message,
         values: pd.Series | None = None,
     ) -> None:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if not len(positions):
+            return
+        reason = message.render("en")
         if values is None:
             values = raw[column] if column in raw.columns else None
         pids = raw["product_id"] if "product_id" in raw.columns else None
@@ -380,6 +480,7 @@ class _Collector:
                     column,
                     None if values is None else _text(values.iloc[pos]),
                     reason,
+                    message,
                 )
             )
 
@@ -394,15 +495,27 @@ def _check_columns(name: str, raw: pd.DataFrame) -> Problem | None:
     if not missing:
         return None
     extra = [c for c in raw.columns if c not in spec.column_names]
-    return Problem(
-        name,
-        None,
-        None,
-        None,
-        None,
-        f"missing required column(s) {missing}; expected columns {list(spec.column_names)}, "
-        f"found {list(raw.columns)}" + (f" (not in the contract: {extra})" if extra else ""),
-    )
+    params = {"missing": missing, "expected": list(spec.column_names), "found": list(raw.columns)}
+    if extra:
+        message = Message(
+            N_(
+                "missing required column(s) {missing}; expected columns {expected}, found "
+                "{found} (not in the contract: {extra})"
+            ),
+            extra=extra,
+            **params,
+        )
+    else:
+        message = Message(
+            N_("missing required column(s) {missing}; expected columns {expected}, found {found}"),
+            **params,
+        )
+    return _table_problem(name, message)
+
+
+def _table_problem(name: str, message: Message) -> Problem:
+    """A problem with the whole table."""
+    return Problem(name, None, None, None, None, message.render("en"), message)
 
 
 def _parse_table(name: str, raw: pd.DataFrame, out: _Collector, normalised: dict) -> pd.DataFrame:
@@ -411,7 +524,7 @@ def _parse_table(name: str, raw: pd.DataFrame, out: _Collector, normalised: dict
     for col in specs:  # a problem's value is the raw cell (none for an absent column)
         column, present = parsed[col.name], col.name in raw.columns
         if column.bad.any():
-            out.add(name, raw, column.bad, col.name, f"expected {col.expectation()}")
+            out.add(name, raw, column.bad, col.name, _expected(col))
         if column.lengths is not None and present:
             too_long = column.lengths > MAX_TEXT_LENGTH
             if too_long.any():
@@ -420,8 +533,11 @@ def _parse_table(name: str, raw: pd.DataFrame, out: _Collector, normalised: dict
                     raw,
                     too_long,
                     col.name,
-                    f"text of {int(np.nanmax(column.lengths)):,} characters is too long (at "
-                    f"most {MAX_TEXT_LENGTH})",
+                    Message(
+                        N_("text of {length:,} characters is too long (at most {maximum})"),
+                        length=int(np.nanmax(column.lengths)),
+                        maximum=MAX_TEXT_LENGTH,
+                    ),
                 )
         if col.dtype == "enum" and present and column.normalised.any():
             normalised[f"{name}.{col.name}"] = int(column.normalised.sum())
@@ -448,6 +564,13 @@ def _run_schema(name: str, raw: pd.DataFrame, typed: pd.DataFrame, out: _Collect
 def _lookup(by_product: pd.Series, product_ids: pd.Series) -> pd.Series:
     """Per-product values for child rows, keeping the dtype (missing for unknown products)."""
     return pd.Series(by_product.reindex(product_ids.to_numpy()).to_numpy(), index=product_ids.index)
+
+
+_NOT_IN_PRODUCTS = Message(N_("this product_id is not in products"))
+_OUTSIDE_COVERAGE = Message(N_("the incident date must lie inside the product's coverage period"))
+_AFTER_COVERAGE_START = Message(N_("must be on or before the product's coverage_start"))
+_NO_LIMIT = Message(N_("a measured_value needs its limit_value"))
+_NO_DIRECTION = Message(N_("needed (true or false) when measured_value and limit_value are given"))
 
 
 def _cross_checks(
@@ -488,8 +611,14 @@ def _cross_checks(
                 raw,
                 (pid == product).to_numpy(),
                 "product_id",
-                f"product_id {product} appears in several products rows "
-                f"{rows_of[product]}: riskmodel cannot tell which one this row belongs to",
+                Message(
+                    N_(
+                        "product_id {product_id} appears in several products rows {rows}: "
+                        "riskmodel cannot tell which one this row belongs to"
+                    ),
+                    product_id=product,
+                    rows=rows_of[product],
+                ),
             )
         gone = pid.isin(list(failed)) & ~dup
         for product in pid[gone].unique():
@@ -498,17 +627,17 @@ def _cross_checks(
                 raw,
                 (pid == product).to_numpy(),
                 "product_id",
-                f"its product was rejected (products row {failed[product]})",
+                Message(N_("its product was rejected (products row {row})"), row=failed[product]),
             )
         unknown = pid.notna() & ~pid.isin(ids) & ~dup
-        out.add(name, raw, unknown, "product_id", "this product_id is not in products")
+        out.add(name, raw, unknown, "product_id", _NOT_IN_PRODUCTS)
         dates = frame[date_col[name]]
         out.add(
             name,
             raw,
             dates.notna() & (dates > today),
             date_col[name],
-            f"the date is in the future (after {today:%Y-%m-%d})",
+            Message(N_("the date is in the future (after {today:%Y-%m-%d})"), today=today),
         )
         own_start = _lookup(start, pid)
         if name == "incidents":
@@ -519,13 +648,11 @@ def _cross_checks(
                 raw,
                 outside,
                 date_col[name],
-                "the incident date must lie inside the product's coverage period",
+                _OUTSIDE_COVERAGE,
             )
         else:
             late = dates.notna() & own_start.notna() & (dates > own_start)
-            out.add(
-                name, raw, late, date_col[name], "must be on or before the product's coverage_start"
-            )
+            out.add(name, raw, late, date_col[name], _AFTER_COVERAGE_START)
     if "test_results" in typed:
         tests, raw = typed["test_results"], raws["test_results"]
         measure = tests["measured_value"].notna()
@@ -534,14 +661,14 @@ def _cross_checks(
             raw,
             measure & tests["limit_value"].isna(),
             "limit_value",
-            "a measured_value needs its limit_value",
+            _NO_LIMIT,
         )
         out.add(
             "test_results",
             raw,
             measure & tests["limit_value"].notna() & tests["higher_is_better"].isna(),
             "higher_is_better",
-            "needed (true or false) when measured_value and limit_value are given",
+            _NO_DIRECTION,
         )
 
 
@@ -561,8 +688,13 @@ def _set_aside_incomplete_outcomes(raws: dict[str, pd.DataFrame], out: _Collecto
             products.loc[~products.index.isin(list(rejected))],
             at,
             "product_id",
-            f"incidents row(s) {sorted(rows)[:5]} rejected: its claims record is incomplete, so it "
-            "is left out (training and evaluation need every incident)",
+            Message(
+                N_(
+                    "incidents row(s) {rows} rejected: its claims record is incomplete, so it is "
+                    "left out (training and evaluation need every incident)"
+                ),
+                rows=sorted(rows)[:5],
+            ),
         )
     product_rows = dict(zip(live, live.index, strict=False))
     for name in ("test_results", "certifications", "incidents"):
@@ -577,17 +709,25 @@ def _set_aside_incomplete_outcomes(raws: dict[str, pd.DataFrame], out: _Collecto
                 raw,
                 mask,
                 "product_id",
-                f"its product was left out (products row {product_rows[pid]}): incomplete "
-                "claims record",
+                Message(
+                    N_("its product was left out (products row {row}): incomplete claims record"),
+                    row=product_rows[pid],
+                ),
             )
 
 
-def _rejects_frame(problems: list[Problem], bad_records: dict[str, list]) -> pd.DataFrame:
+def _rejects_frame(
+    problems: list[Problem], tables: dict[str, RawTable]
+) -> tuple[pd.DataFrame, list[Joined]]:
+    """The rejects, one row per table row, and per row its reasons as messages."""
     by_row: dict[tuple, list[Problem]] = defaultdict(list)
     for p in problems:
         by_row[(p.table, p.row)].append(p)
-    rows = []
+    rows, messages = [], []
     for (table, row), items in by_row.items():
+        reasons: dict[str, Message | None] = {}
+        for p in items:  # each reason once, in order
+            reasons.setdefault(p.reason, p.message)
         rows.append(
             {
                 "table": table,
@@ -597,11 +737,12 @@ def _rejects_frame(problems: list[Problem], bad_records: dict[str, list]) -> pd.
                 "value": "; ".join(
                     dict.fromkeys("" if p.value is None else p.value for p in items)
                 ),
-                "reason": "; ".join(dict.fromkeys(p.reason for p in items)),
+                "reason": "; ".join(reasons),
             }
         )
-    for table, records in bad_records.items():
-        for record in records:
+        messages.append(Joined(reasons.values()))
+    for table, raw in tables.items():
+        for record in raw.bad_records:
             rows.append(
                 {
                     "table": table,
@@ -612,27 +753,64 @@ def _rejects_frame(problems: list[Problem], bad_records: dict[str, list]) -> pd.
                     "reason": record.reason,
                 }
             )
+            # reading (riskmodel.io) keeps only the English reason, not the record's number of
+            # fields: other languages say the header's
+            messages.append(
+                Joined(
+                    [
+                        Message(
+                            N_("the row does not have as many fields as the header ({header})"),
+                            header=len(raw.frame.columns),
+                        )
+                    ]
+                )
+            )
     frame = pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
     order = {name: i for i, name in enumerate(TABLES)}
     frame["_t"] = frame["table"].map(order)
     frame = frame.sort_values(["_t", "row"], kind="stable").drop(columns="_t")
+    messages = [messages[i] for i in frame.index]
     frame["row"] = frame["row"].astype("Int64")
-    return frame.reset_index(drop=True)
+    return frame.reset_index(drop=True), messages
 
 
-def _product_issues(rejects: pd.DataFrame, accepted_ids: set, products: pd.DataFrame) -> dict:
-    issues: dict[str, list[str]] = defaultdict(list)
+def _product_issues(
+    rejects: pd.DataFrame, accepted_ids: set, products: pd.DataFrame
+) -> dict[str, list[Message]]:
+    issues: dict[str, list[Message]] = defaultdict(list)
     children = rejects[rejects["table"] != "products"]
     for (pid, table), group in children.groupby(["product_id", "table"], sort=False):
         if pid in accepted_ids:
-            rows = ", ".join(str(r) for r in group["row"].head(5))
-            more = "" if len(group) <= 5 else f" and {len(group) - 5} more"
-            issues[pid].append(
-                f"{len(group)} {table} row(s) rejected (rows {rows}{more}): scored without them"
-            )
+            params = {
+                "count": len(group),
+                "table": table,
+                "rows": ", ".join(str(r) for r in group["row"].head(5)),
+            }
+            if len(group) <= 5:
+                issues[pid].append(
+                    Message(
+                        N_("{count} {table} row(s) rejected (rows {rows}): scored without them"),
+                        **params,
+                    )
+                )
+            else:
+                issues[pid].append(
+                    Message(
+                        N_(
+                            "{count} {table} row(s) rejected (rows {rows} and {more} more): "
+                            "scored without them"
+                        ),
+                        more=len(group) - 5,
+                        **params,
+                    )
+                )
     unknown = products[~products["category"].isin(TABLES["products"].column("category").allowed)]
     for pid, cat in zip(unknown["product_id"], unknown["category"], strict=True):
-        issues[pid].append(f"category '{cat}' is not one of the contract's categories")
+        issues[pid].append(
+            Message(
+                N_("category '{category}' is not one of the contract's categories"), category=cat
+            )
+        )
     return dict(issues)
 
 
@@ -672,20 +850,15 @@ def validate_tables(
             table = RawTable(name, frame)
         tables[name] = table
     fatal = [
-        Problem(n, None, None, None, None, "the table is missing")
+        _table_problem(n, Message(N_("the table is missing")))
         for n, spec in TABLES.items()
         if spec.required and n not in tables
     ]
     fatal += [p for n, t in tables.items() if (p := _check_columns(n, t.frame)) is not None]
     if not fatal and len(tables["products"].frame) == 0:
         fatal.append(
-            Problem(
-                "products",
-                None,
-                None,
-                None,
-                None,
-                "the table has no rows: there is no product to assess",
+            _table_problem(
+                "products", Message(N_("the table has no rows: there is no product to assess"))
             )
         )
     if fatal:
@@ -699,7 +872,7 @@ def validate_tables(
     _cross_checks(typed, raws, out, today_ts)
     if complete_outcomes and "incidents" in typed:
         _set_aside_incomplete_outcomes(raws, out)
-    rejects = _rejects_frame(out.problems, {n: t.bad_records for n, t in tables.items()})
+    rejects, reason_messages = _rejects_frame(out.problems, tables)
     kept = {}
     for name, frame in typed.items():
         drop = set(rejects.loc[rejects["table"] == name, "row"].dropna().astype(int))
@@ -712,13 +885,16 @@ def validate_tables(
     )
     if normalised:
         logger.info("normalised case or spaces in %s", normalised)
+    issues = _product_issues(rejects, set(portfolio.products["product_id"]), portfolio.products)
     result = ValidationResult(
         portfolio=portfolio,
         rejects=rejects,
         read={name: t.rows_read for name, t in tables.items()},
         notes=[note for t in tables.values() for note in t.notes],
         normalised=normalised,
-        issues=_product_issues(rejects, set(portfolio.products["product_id"]), portfolio.products),
+        issues={pid: [m.render("en") for m in said] for pid, said in issues.items()},
+        reason_messages=reason_messages,
+        issue_messages=issues,
     )
     result.reconciliation()  # balances by construction; checked on every run
     if len(rejects):
@@ -766,8 +942,13 @@ def load_portfolio(
     return result.portfolio
 
 
-def rejects_as_problems(rejects: pd.DataFrame) -> list[Problem]:
-    """The rows of a rejects table as :class:`Problem` objects (for messages)."""
+def rejects_as_problems(
+    rejects: pd.DataFrame, messages: list[Joined] | None = None
+) -> list[Problem]:
+    """The rows of a rejects table as :class:`Problem` objects (for messages); ``messages``,
+    one per row (:attr:`ValidationResult.reason_messages`), lets them be said in any language."""
+    if messages is None or len(messages) != len(rejects):
+        messages = [None] * len(rejects)
     return [
         Problem(
             r.table,
@@ -776,6 +957,7 @@ def rejects_as_problems(rejects: pd.DataFrame) -> list[Problem]:
             r.column or None,
             r.value or None,
             r.reason,
+            message,
         )
-        for r in rejects.itertuples(index=False)
+        for r, message in zip(rejects.itertuples(index=False), messages, strict=True)
     ]

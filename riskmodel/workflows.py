@@ -228,8 +228,10 @@ def write_assessment(
     *,
     plots: bool = True,
     pricing: PricingConfig | None = None,
+    lang: str = "en",
 ) -> dict:
-    """Write scores.csv, rejects.csv, run_summary.json, explanations.csv, importance tables,
+    """Write scores.csv, rejects.csv (its reasons in ``lang``), run_summary.json,
+    explanations.csv, importance tables,
     plots and, when priced, pricing.json and credibility.csv; returns the run summary written."""
     out = Path(out_dir)
     portfolio = data.portfolio
@@ -239,7 +241,7 @@ def write_assessment(
         summary["pricing"] = {k: priced[k] for k in ("config", "grade_boundaries", "limit_basis")}
         write_text(json.dumps(priced, indent=2) + "\n", out / "pricing.json")
         write_csv(model.severity_.credibility_table(), out / "credibility.csv")
-    write_outputs(assessment.scores, summary, data.rejects, out)
+    write_outputs(assessment.scores, summary, data.rejects_in(lang), out)
     write_csv(assessment.explanations_table(), out / "explanations.csv")
     write_csv(importance(assessment.explanations), out / "importance.csv")
     write_csv(importance_by_group(assessment.explanations), out / "importance_by_group.csv")
@@ -274,12 +276,14 @@ def score(
     strict: bool = False,
     max_mb: float = MAX_FILE_MB,
     pricing: PricingConfig | None = None,
+    lang: str = "en",
 ) -> ScoreResult:
     """Score and price a data folder with a model folder or MLflow model URI; write the output
     folder: ``scores.csv`` (risks, expected loss, premium, interval, grade, reasons),
     ``rejects.csv``, ``run_summary.json``, ``pricing.json``, ``credibility.csv``,
     ``explanations.csv``, global importance and (``plots``) the SHAP summary and dependence plots.
-    ``pricing`` defaults to ``riskmodel/configs/pricing.toml``.
+    ``pricing`` defaults to ``riskmodel/configs/pricing.toml``. ``lang`` (``"en"`` or ``"ko"``):
+    the language of the reasons in ``scores.csv`` and ``rejects.csv``; nothing else changes.
 
     Rows that break the contract are set aside and listed in ``rejects.csv``; the rest is scored.
     With ``strict``, any rejected row stops the run after writing ``rejects.csv`` and
@@ -288,13 +292,16 @@ def score(
     risk_model = _load(model, tracking_uri)
     data = load_data(data_dir, max_mb=max_mb)
     if strict and len(data.rejects):
-        write_outputs(None, run_summary(data, None, risk_model, strict=True), data.rejects, out_dir)
+        summary = run_summary(data, None, risk_model, strict=True)
+        write_outputs(None, summary, data.rejects_in(lang), out_dir)
         data.check_strict()
     pricing = pricing or load_pricing_config()
     assessment = assess(
-        risk_model, data.portfolio, pricing=pricing, n_jobs=n_jobs, issues=data.issues
+        risk_model, data.portfolio, pricing=pricing, n_jobs=n_jobs, issues=data.issues, lang=lang
     )
-    summary = write_assessment(assessment, data, risk_model, out_dir, plots=plots, pricing=pricing)
+    summary = write_assessment(
+        assessment, data, risk_model, out_dir, plots=plots, pricing=pricing, lang=lang
+    )
     return ScoreResult(assessment, summary, Path(out_dir))
 
 
@@ -389,10 +396,11 @@ def report(
     statements: bool = False,
     pricing: PricingConfig | None = None,
     tracking_uri: str | None = None,
+    lang: str = "en",
 ) -> list[Path]:
     """The audit report (``out`` an HTML file), or assessment statements: for ``products`` (one
     product and an ``.html`` ``out``: that file; else one file per product in the folder ``out``),
-    or with ``statements`` for every product of the folder."""
+    or with ``statements`` for every product of the folder; in ``lang`` (``"en"`` or ``"ko"``)."""
     from riskmodel.reports.audit import write_audit
     from riskmodel.reports.statement import write_statements
 
@@ -403,9 +411,19 @@ def report(
         for pid in products or []:  # a clear message for a rejected or unknown product
             if pid not in set(data.portfolio.products["product_id"]):
                 _one_product_data(data_dir, pid)
-        return write_statements(risk_model, data.portfolio, pricing, out, products or None)
+        return write_statements(
+            risk_model, data.portfolio, pricing, out, products or None, lang=lang
+        )
     return [
-        write_audit(risk_model, data, pricing, out, data_dir=data_dir, tracking_uri=tracking_uri)
+        write_audit(
+            risk_model,
+            data,
+            pricing,
+            out,
+            data_dir=data_dir,
+            tracking_uri=tracking_uri,
+            lang=lang,
+        )
     ]
 
 

@@ -46,8 +46,24 @@ def test_recorded_inputs_that_no_longer_validate_are_refused():
     portfolio = validate_tables(raw_tables()).portfolio
     inputs = application_inputs(portfolio, "P1")
     inputs["products"][0]["trl"] = "eleven"
-    with pytest.raises(InputError, match="no longer pass validation"):
+    with pytest.raises(InputError, match="no longer pass validation") as info:
         portfolio_from_inputs(inputs)
+    child = "its product was rejected (products row 1)"
+    assert str(info.value) == (
+        "the recorded inputs no longer pass validation: expected a whole number >= 1 and <= 9"
+        f"; {child}; {child}"
+    )
+    child = "해당 제품이 반려되었습니다(products 1행)"
+    assert info.value.in_language("ko") == (
+        "기록된 입력이 더 이상 검증을 통과하지 못합니다: 올바른 값은 1 이상 9 이하인 정수입니다"
+        f"; {child}; {child}"
+    )
+
+
+def test_a_products_body_that_is_not_a_list_is_refused_in_either_language():
+    with pytest.raises(InputError, match="products must be a list of rows") as info:
+        tables_from_json({"product_id": "P1"}, [], [])
+    assert info.value.in_language("ko") == "products는 행의 목록이어야 합니다"
 
 
 def test_json_rows_keep_order_row_numbers_and_unknown_columns():

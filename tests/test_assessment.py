@@ -1,6 +1,7 @@
 """The assessment stage: one pass from a model and a portfolio to everything said about it."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from riskmodel.assessment import assess
@@ -53,3 +54,42 @@ def test_an_empty_portfolio_gives_an_empty_assessment(model, some):
     empty = some.subset([])
     result = assess(model, empty, pricing=CONFIG)
     assert len(result.scores) == 0 and result.evidence == {}
+
+
+def test_the_reasons_are_said_in_korean_from_the_assessment_itself(model, some, monkeypatch):
+    result = assess(model, some, pricing=CONFIG)
+    english = result.reasons_in("en")
+    reason_columns = [c for c in result.scores.columns if "_reason_" in c]
+    assert list(english.columns) == ["product_id", *reason_columns]
+    pd.testing.assert_frame_equal(english, result.scores[english.columns])
+
+    # compute once, read everywhere: no feature is built and nothing is scored again
+    def refuse(*args, **kwargs):
+        raise AssertionError("reasons_in must not rebuild features or re-score")
+
+    monkeypatch.setattr(type(model), "features", refuse)
+    monkeypatch.setattr(type(model), "predict", refuse)
+    korean = result.reasons_in("ko")
+    assert list(korean.columns) == list(english.columns)
+    assert korean["product_id"].tolist() == english["product_id"].tolist()
+    for column in reason_columns:
+        assert (korean[column] != "").tolist() == (english[column] != "").tolist(), column
+        said = korean[column][korean[column] != ""]
+        assert said.str.contains("위험도 x").all()
+        factors = english[column].str.extract(r"x(\d+\.\d+)$")[0]
+        assert korean[column].str.extract(r"x(\d+\.\d+)$")[0].equals(factors)
+    said = english[reason_columns].to_numpy() != ""
+    assert (korean[reason_columns].to_numpy() != english[reason_columns].to_numpy())[said].all()
+    with pytest.raises(ValueError, match="lang must be one of"):
+        result.reasons_in("fr")
+
+
+def test_an_assessment_in_korean_differs_only_in_its_reasons(model, some):
+    english = assess(model, some, pricing=CONFIG)
+    korean = assess(model, some, pricing=CONFIG, lang="ko")
+    reason_columns = [c for c in english.scores.columns if "_reason_" in c]
+    other = [c for c in english.scores.columns if c not in reason_columns]
+    pd.testing.assert_frame_equal(english.scores[other], korean.scores[other])
+    pd.testing.assert_frame_equal(
+        korean.reasons_in("en"), english.scores[["product_id", *reason_columns]]
+    )

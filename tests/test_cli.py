@@ -81,6 +81,24 @@ def test_score_prices_every_product_with_the_config_it_names(
     assert summary["pricing"]["config"]["version"] == "test-2"
 
 
+def test_score_in_korean_writes_korean_reasons_and_the_same_numbers(
+    scored, tmp_path, trained, score_folder
+):
+    result = _score(trained, score_folder, tmp_path / "ko", "--lang", "ko")
+    assert result.exit_code == 0, result.output
+    english = pd.read_csv(scored / "scores.csv", keep_default_na=False)
+    korean = pd.read_csv(tmp_path / "ko" / "scores.csv", keep_default_na=False)
+    reasons = [c for c in english.columns if "_reason_" in c]
+    assert list(korean.columns) == list(english.columns) and reasons
+    pd.testing.assert_frame_equal(korean.drop(columns=reasons), english.drop(columns=reasons))
+    for target, words in (("performance", "성능 위험도"), ("safety", "안전 위험도")):
+        assert korean[f"{target}_reason_1"].str.contains(f": {words} x").all()
+        assert not korean[f"{target}_reason_1"].str.contains(f"{target} risk").any()
+    assert (korean[reasons] != "").equals(english[reasons] != "")
+    wrong = _score(trained, score_folder, tmp_path / "fr", "--lang", "fr")
+    assert wrong.exit_code == 2 and "--lang" in wrong.output
+
+
 def test_whatif_and_rates_commands(tmp_path, trained, score_folder):
     product = pd.read_csv(score_folder / "products.csv")["product_id"].iloc[0]
     result = _run(
@@ -332,6 +350,31 @@ def test_report_statements_verify_and_criteria_commands(tmp_path, trained, train
     edited.write_text(one.read_text().replace('"demo_months": "', '"demo_months": "1', 1))
     result = _run("verify", "--statement", edited, "--model", trained)
     assert result.exit_code == 1 and "NOT VERIFIED" in result.output
+    korean = tmp_path / "ko.html"
+    result = _run(
+        "report",
+        "--model",
+        trained,
+        "--data",
+        train_folder,
+        "--product",
+        product,
+        "--out",
+        korean,
+        "--lang",
+        "ko",
+    )
+    assert result.exit_code == 0, result.output
+    assert '<html lang="ko">' in korean.read_text(encoding="utf-8")
+    result = _run("verify", "--statement", korean, "--model", trained)
+    assert result.exit_code == 0 and "VERIFIED" in result.output
+    audit_ko = tmp_path / "audit.ko.html"
+    result = _run(
+        "report", "--model", trained, "--data", train_folder, "--out", audit_ko, "--lang", "ko"
+    )
+    assert result.exit_code == 0, result.output
+    html = audit_ko.read_text(encoding="utf-8")
+    assert '<html lang="ko">' in html and "모델 감사 보고서" in html
     out = tmp_path / "criteria.json"
     result = _run("criteria", "--model", trained, "--out", out)
     assert result.exit_code == 0, result.output

@@ -60,3 +60,33 @@ def test_ranges_of_products_match_the_contract():
     assert (months.minimum, months.maximum, months.exclusive_minimum) == (0, 60, True)
     assert p.column("units_deployed").minimum == 1
     assert p.column("coverage_limit_krw").exclusive_minimum
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "english", "korean"),
+    [
+        ("products", "trl", "a whole number >= 1 and <= 9", "1 이상 9 이하인 정수"),
+        ("products", "units_deployed", "a whole number >= 1", "1 이상인 정수"),
+        ("products", "demo_months", "a number > 0 and <= 60", "0 초과 60 이하인 숫자"),
+        ("products", "zone", "a text value", "텍스트 값"),
+        ("products", "coverage_start", "a real calendar date written YYYY-MM-DD", None),
+        ("test_results", "lab_accredited", "true or false", "true 또는 false"),
+        ("certifications", "status", "one of active, expired, suspended, withdrawn", None),
+    ],
+)
+def test_what_a_column_expects_is_said_in_english_and_korean(table, column, english, korean):
+    spec = TABLES[table].column(column)
+    assert spec.expectation() == spec.expectation_message().render("en") == english
+    if korean is not None:
+        assert spec.expectation_message().render("ko") == korean
+
+
+def test_every_expectation_has_its_korean_words():
+    for table in TABLES.values():
+        for spec in table.columns:
+            english, korean = spec.expectation(), spec.expectation_message().render("ko")
+            assert korean != english, spec.name
+            # the contract's own words (enum values, YYYY-MM-DD, true/false) stay as they are
+            for value in spec.allowed or ():
+                assert value in korean, (spec.name, value)
+            assert not re.search(r"\b(a|an|number|whole|text|value|one of|and)\b", korean), korean

@@ -1,6 +1,7 @@
 """Reasons in words: the product's own standards and schemes, with the factor of each effect."""
 
 import copy
+import re
 
 import numpy as np
 import pandas as pd
@@ -214,3 +215,68 @@ def test_the_domestic_country_moves_features_evidence_and_words_together(model, 
         )
         topics = set(result.evidence[pid])
         assert ("certs:active_domestic" in topics) == bool(domestic)
+
+
+def _failed_critical(portfolio, standard="IEC 62133-2") -> Portfolio:
+    product = portfolio.products.iloc[[0]].reset_index(drop=True)
+    fails = pd.DataFrame(
+        [
+            {
+                "product_id": product["product_id"][0],
+                "test_id": "K1",
+                "standard": standard,
+                "test_kind": "safety",
+                "test_date": product["coverage_start"][0] - pd.Timedelta(days=9),
+                "lab_accredited": True,
+                "outcome": "fail",
+                "severity": "critical",
+                "measured_value": None,
+                "limit_value": None,
+                "higher_is_better": None,
+            }
+        ]
+    ).astype({c: portfolio.test_results[c].dtype for c in portfolio.test_results.columns})
+    return Portfolio(product, fails, portfolio.certifications.iloc[0:0])
+
+
+def test_a_failed_critical_safety_test_is_named_in_korean(model, holdout):
+    portfolio, _ = holdout
+    one = _failed_critical(portfolio)
+    korean = assess(model, one, lang="ko").scores
+    reasons = [korean[f"safety_reason_{i}"].iloc[0] for i in (1, 2, 3)]
+    named = [r for r in reasons if "IEC 62133-2" in r]
+    assert named, reasons
+    assert all("안전 위험도 x" in r and "safety" not in r for r in named)
+    assert any("치명" in r for r in named)
+    # the same reasons, factor for factor, as in English
+    english = assess(model, one).scores
+    for i in (1, 2, 3):
+        en, ko = english[f"safety_reason_{i}"].iloc[0], korean[f"safety_reason_{i}"].iloc[0]
+        assert bool(en) == bool(ko)
+        if en:
+            assert en.rsplit(" x", 1)[-1] == ko.rsplit(" x", 1)[-1]
+            assert "safety risk x" in en and "안전 위험도 x" in ko
+
+
+def test_the_words_in_korean_keep_the_evidence_and_the_glossary(model):
+    pipeline = model.pipeline_
+    listed = {"failed:safety": "IEC 62133-2 (critical), UL 1973 (minor) and 2 more"}
+    words = describe_feature(pipeline, "tests_safety_failed", 4.0, listed, lang="ko")
+    assert words == "부적합 안전 시험: IEC 62133-2 (치명), UL 1973 (경미) 외 2건"
+    words = describe_feature(pipeline, "certs_active_overseas_relevant", 1.0, {}, lang="ko")
+    assert "해외 인증" in words
+    words = describe_feature(
+        pipeline, "tests_performance_related_expected_missing", 1.0, {}, lang="ko"
+    )
+    assert "규격" in words
+
+
+def test_every_feature_can_be_described_in_korean(model, holdout):
+    portfolio, _ = holdout
+    X = model.features(portfolio.subset(portfolio.products["product_id"].iloc[:50]))
+    for spec in model.feature_specs_:
+        for value in X[spec.name].unique():
+            english = describe_feature(model.pipeline_, spec.name, value, {})
+            korean = describe_feature(model.pipeline_, spec.name, value, {}, lang="ko")
+            assert korean and korean != english, (spec.name, value, korean)
+            assert re.search("[가-힣]", korean), (spec.name, value, korean)

@@ -10,6 +10,7 @@ re-derives what a transformer computed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -19,18 +20,61 @@ from sklearn.utils.validation import check_is_fitted
 
 from riskmodel.errors import ModelIntegrityError
 from riskmodel.features.spec import FeatureSpec
+from riskmodel.i18n import N_, gettext_for, translations
 from riskmodel.portfolio import Portfolio
 
-__all__ = ["PortfolioTransformer", "count_per_product", "EVIDENCE_COLUMNS", "listed"]
+__all__ = [
+    "PortfolioTransformer",
+    "count_per_product",
+    "EVIDENCE_COLUMNS",
+    "listed",
+    "words_in",
+    "plural_words_in",
+    "items_in",
+    "MORE_ITEMS",
+]
+
+#: How a list of evidence items that goes on ends (the items are standards and schemes).
+MORE_ITEMS = N_("{items} and {n} more")
+_MORE = re.compile(r"^(.*) and (\d+) more$", re.DOTALL)
+_SEVERITY = re.compile(r"\((minor|major|critical)\)")
 
 #: The columns of :meth:`PortfolioTransformer.evidence`: the position of the product (its row in
 #: ``X.products``), the topic (e.g. ``failed:safety``) and the item (a standard or a scheme).
 EVIDENCE_COLUMNS = ("position", "topic", "item")
 
 
-def listed(value, none: str, some: str, evidence: Mapping[str, str], topic: str) -> str:
-    """``none`` for a zero count, else ``some`` followed by the product's evidence for ``topic``."""
-    return none if value == 0 else f"{some}: {evidence.get(topic, '')}"
+def words_in(lang: str):
+    """``_`` of the ``reports`` catalog in ``lang``: ``words_in("ko")("no lapsed certification")``.
+    English, the source language, returns each message as written."""
+    return gettext_for(lang, "reports")
+
+
+def plural_words_in(lang: str):
+    """``ngettext`` of the ``reports`` catalog in ``lang``."""
+    return translations(lang, "reports").ngettext
+
+
+def items_in(text: str, lang: str) -> str:
+    """Evidence items (written as :data:`MORE_ITEMS` says when they go on) in ``lang``: the
+    items themselves, standards and schemes, are never translated; a finding's severity after a
+    standard (``IEC 62133-2 (critical)``) is."""
+    if lang == "en" or not text:
+        return text
+    _ = words_in(lang)
+    text = _SEVERITY.sub(lambda m: f"({_(m.group(1))})", text)
+    found = _MORE.match(text)
+    if found is None:
+        return text
+    return _(MORE_ITEMS).format(items=found.group(1), n=found.group(2))
+
+
+def listed(
+    value, none: str, some: str, evidence: Mapping[str, str], topic: str, *, lang: str = "en"
+) -> str:
+    """``none`` for a zero count, else ``some`` followed by the product's evidence for ``topic``
+    (``none`` and ``some`` already in ``lang``)."""
+    return none if value == 0 else f"{some}: {items_in(evidence.get(topic, ''), lang)}"
 
 
 def count_per_product(pos: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
@@ -70,10 +114,13 @@ class PortfolioTransformer(TransformerMixin, BaseEstimator):
     def _evidence(self, X: Portfolio) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in EVIDENCE_COLUMNS})
 
-    def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+    def describe(
+        self, feature: str, value, evidence: Mapping[str, str], *, lang: str = "en"
+    ) -> str:
         """What ``value`` of ``feature`` (one of this transformer's) says about a product, in
-        words; ``evidence`` maps the product's topics to the items behind them (the joined
-        :meth:`evidence` of the product)."""
+        words of ``lang`` (``"en"`` or ``"ko"``, :data:`riskmodel.i18n.LANGUAGES`); ``evidence``
+        maps the product's topics to the items behind them (the joined :meth:`evidence` of the
+        product: standards and schemes, which are never translated)."""
         raise NotImplementedError(f"{type(self).__name__} does not describe {feature!r}")
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:

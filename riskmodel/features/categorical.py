@@ -25,8 +25,9 @@ import pandas as pd
 from sklearn.utils._param_validation import StrOptions
 
 from riskmodel.errors import InputError, OptionError
-from riskmodel.features.base import PortfolioTransformer
+from riskmodel.features.base import PortfolioTransformer, words_in
 from riskmodel.features.spec import FeatureSpec
+from riskmodel.i18n import N_
 
 __all__ = ["CategoricalColumns", "UNKNOWN"]
 
@@ -41,6 +42,34 @@ _DEFINITIONS = {
     "zone": "special zone or region of the demonstration; a zone unseen in training scores as "
     f"{UNKNOWN}",
 }
+
+#: The words of the columns and of their values (contract categories, special zones), marked for
+#: the ``reports`` catalog; a value without a translation is shown as it is written.
+_COLUMN_WORDS = (N_("category"), N_("zone"))
+_VALUE_WORDS = (
+    N_("autonomous_vehicle"),
+    N_("urban_air_mobility"),
+    N_("drone"),
+    N_("marine_mobility"),
+    N_("robotics"),
+    N_("ai_software"),
+    N_("digital_healthcare"),
+    N_("medical_device"),
+    N_("regenerative_bio"),
+    N_("battery_ess"),
+    N_("hydrogen_energy"),
+    N_("renewable_energy"),
+    N_("semiconductor_equipment"),
+    N_("busan"),
+    N_("gangwon"),
+    N_("chungbuk"),
+    N_("jeonnam"),
+    N_("gyeongbuk"),
+    N_("daegu"),
+    N_("daejeon"),
+    N_("sejong"),
+    N_("gyeonggi"),
+)
 
 
 class CategoricalColumns(PortfolioTransformer):
@@ -94,10 +123,16 @@ class CategoricalColumns(PortfolioTransformer):
             for col in self.columns
         ]
 
-    def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+    def describe(
+        self, feature: str, value, evidence: Mapping[str, str], *, lang: str = "en"
+    ) -> str:
+        _ = words_in(lang)
         if value == UNKNOWN:
-            return f"{feature} unseen in training (portfolio-average {feature} effect)"
-        return f"{feature} {value}"
+            return _("{feature} unseen in training (portfolio-average {feature} effect)").format(
+                feature=_(feature)
+            )
+        value = str(value)
+        return _("{feature} {value}").format(feature=_(feature), value=_(value) if value else "")
 
     def _transform(self, portfolio) -> pd.DataFrame:
         products = portfolio.products

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import InvalidParameterError
 
-from riskmodel.features.base import PortfolioTransformer, count_per_product, listed
+from riskmodel.features.base import PortfolioTransformer, count_per_product, listed, words_in
 from riskmodel.features.spec import FeatureSpec
+from riskmodel.i18n import N_
 from riskmodel.reference import DOMESTIC_COUNTRY, RELEVANT_OVERSEAS_SCHEMES, normalise_scheme
 
 __all__ = ["CertificationFeatures", "CERT_CLASSES"]
@@ -85,19 +86,22 @@ _SPECS = (
 #: Words for a zero and a positive count of each class.
 _WORDS = {
     "certs_active_overseas_relevant": (
-        "no active overseas certification relevant to the category",
-        "active overseas certification relevant to the category",
+        N_("no active overseas certification relevant to the category"),
+        N_("active overseas certification relevant to the category"),
     ),
     "certs_active_overseas_other": (
-        "no other active overseas certification",
-        "other active overseas certification (not specific to the category)",
+        N_("no other active overseas certification"),
+        N_("other active overseas certification (not specific to the category)"),
     ),
-    "certs_active_domestic": ("no active domestic certification", "active domestic certification"),
+    "certs_active_domestic": (
+        N_("no active domestic certification"),
+        N_("active domestic certification"),
+    ),
     "certs_withdrawn_suspended": (
-        "no withdrawn or suspended certification",
-        "withdrawn or suspended certification",
+        N_("no withdrawn or suspended certification"),
+        N_("withdrawn or suspended certification"),
     ),
-    "certs_expired": ("no lapsed certification", "lapsed certification"),
+    "certs_expired": (N_("no lapsed certification"), N_("lapsed certification")),
 }
 
 
@@ -172,11 +176,17 @@ class CertificationFeatures(PortfolioTransformer):
             }
         )
 
-    def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+    def describe(
+        self, feature: str, value, evidence: Mapping[str, str], *, lang: str = "en"
+    ) -> str:
+        _ = words_in(lang)
         if feature == "certs_years_certified":
-            return "no active certification" if value == 0 else f"certified for {value:.1f} years"
+            if value == 0:
+                return _("no active certification")
+            return _("certified for {years} years").format(years=f"{value:.1f}")
         none, some = _WORDS[feature]
-        return listed(value, none, some, evidence, "certs:" + feature[len("certs_") :])
+        topic = "certs:" + feature[len("certs_") :]
+        return listed(value, _(none), _(some), evidence, topic, lang=lang)
 
     def _transform(self, portfolio) -> pd.DataFrame:
         products = portfolio.products

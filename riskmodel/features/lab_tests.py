@@ -32,8 +32,16 @@ import numpy as np
 import pandas as pd
 
 from riskmodel.contract import TEST_KINDS
-from riskmodel.features.base import PortfolioTransformer, count_per_product, listed
+from riskmodel.features.base import (
+    PortfolioTransformer,
+    count_per_product,
+    items_in,
+    listed,
+    plural_words_in,
+    words_in,
+)
 from riskmodel.features.spec import FeatureSpec
+from riskmodel.i18n import N_
 from riskmodel.reference import FAMILIES, STANDARDS_CATALOGUE, TEST_KIND_FAMILY, normalise_standard
 
 __all__ = [
@@ -113,45 +121,87 @@ class _TestRows:
 
 
 _SEVERITY_NAME = {rank: name for name, rank in SEVERITY_RANK.items()}
+#: The words of the test kinds, the families and the severities (marked for the ``reports``
+#: catalog; in English they are the contract's own names).
+_KIND_WORDS = (
+    N_("safety"),
+    N_("performance"),
+    N_("emc"),
+    N_("environmental"),
+    N_("software"),
+    N_("cybersecurity"),
+    N_("biocompatibility"),
+)
+_FAMILY_WORDS = {"safety": N_("safety-related"), "performance": N_("performance-related")}
+_SEVERITY_WORDS = (N_("minor"), N_("major"), N_("critical"))
+#: Per measure of a family: the words for none and for some (followed by the evidence).
+_LISTED_WORDS = {
+    "critical_failures": (N_("no critical {label} failure"), N_("critical {label} failure")),
+    "unresolved": (N_("no unresolved {label} failure"), N_("unresolved {label} failure")),
+    "expected_missing": (
+        N_("every expected {label} standard passed"),
+        N_("expected {label} standard without a pass"),
+    ),
+}
+_TOPIC_PREFIX = {"critical_failures": "critical", "unresolved": "unresolved"}
 
 
-def _describe_family(measure: str, family: str, value, missing: bool, evidence) -> str:
-    label = f"{family}-related"
+def _percent(value) -> str:
+    return f"{abs(value):.0%}"
+
+
+def _describe_family(measure: str, family: str, value, missing: bool, evidence, lang: str) -> str:
+    _ = words_in(lang)
+    label = _(_FAMILY_WORDS.get(family, f"{family}-related"))
     if measure == "worst_severity":
         if value == 0:
-            return f"no open {label} finding"
-        where = evidence.get("worst:" + family)
-        return f"open {label} finding of {_SEVERITY_NAME[int(value)]} severity" + (
-            f" ({where})" if where else ""
+            return _("no open {label} finding").format(label=label)
+        where = items_in(evidence.get("worst:" + family) or "", lang)
+        severity = _(_SEVERITY_NAME[int(value)])
+        if where:
+            return _("open {label} finding of {severity} severity ({where})").format(
+                label=label, severity=severity, where=where
+            )
+        return _("open {label} finding of {severity} severity").format(
+            label=label, severity=severity
         )
-    if measure in ("critical_failures", "unresolved"):
-        word = "critical" if measure == "critical_failures" else "unresolved"
+    if measure in _LISTED_WORDS:
+        none, some = _LISTED_WORDS[measure]
+        topic = f"{_TOPIC_PREFIX.get(measure, 'missing')}:{family}"
         return listed(
             value,
-            f"no {word} {label} failure",
-            f"{word} {label} failure",
+            _(none).format(label=label),
+            _(some).format(label=label),
             evidence,
-            f"{measure.split('_')[0]}:{family}",
+            topic,
+            lang=lang,
         )
     if measure in ("min_margin", "mean_margin"):
         if missing:
-            return f"no measured {label} test"
-        side = "inside" if value >= 0 else "beyond"
+            return _("no measured {label} test").format(label=label)
+        inside = value >= 0
         if measure == "mean_margin":
-            return f"{label} measurements on average {abs(value):.0%} {side} their limits"
-        where = evidence.get("thinnest:" + family)
-        return f"thinnest {label} margin {abs(value):.0%} {side} the limit" + (
-            f" ({where})" if where else ""
-        )
-    if measure == "expected_missing":
-        return listed(
-            value,
-            f"every expected {label} standard passed",
-            f"expected {label} standard without a pass",
-            evidence,
-            f"missing:{family}",
-        )
-    return f"{measure} ({label}) = {value}"
+            message = (
+                _("{label} measurements on average {percent} inside their limits")
+                if inside
+                else _("{label} measurements on average {percent} beyond their limits")
+            )
+            return message.format(label=label, percent=_percent(value))
+        where = items_in(evidence.get("thinnest:" + family) or "", lang)
+        if where:
+            message = (
+                _("thinnest {label} margin {percent} inside the limit ({where})")
+                if inside
+                else _("thinnest {label} margin {percent} beyond the limit ({where})")
+            )
+        else:
+            message = (
+                _("thinnest {label} margin {percent} inside the limit")
+                if inside
+                else _("thinnest {label} margin {percent} beyond the limit")
+            )
+        return message.format(label=label, percent=_percent(value), where=where)
+    return _("{measure} ({label}) = {value}").format(measure=measure, label=label, value=value)
 
 
 class LabTestFeatures(PortfolioTransformer):
@@ -384,38 +434,49 @@ class LabTestFeatures(PortfolioTransformer):
             ignore_index=True,
         )
 
-    def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+    def describe(
+        self, feature: str, value, evidence: Mapping[str, str], *, lang: str = "en"
+    ) -> str:
         if not feature.startswith("tests_"):
-            return super().describe(feature, value, evidence)
+            return super().describe(feature, value, evidence, lang=lang)
+        _ = words_in(lang)
         missing = value is None or (isinstance(value, float) and np.isnan(value))
         if feature == "tests_accredited_share":
-            return (
-                "no passed test on file"
-                if missing
-                else f"{value:.0%} of passed tests from accredited laboratories"
+            if missing:
+                return _("no passed test on file")
+            return _("{percent} of passed tests from accredited laboratories").format(
+                percent=f"{value:.0%}"
             )
         for family in FAMILIES:
             prefix = f"tests_{family_label(family)}_"
             if feature.startswith(prefix):
-                return _describe_family(feature[len(prefix) :], family, value, missing, evidence)
+                return _describe_family(
+                    feature[len(prefix) :], family, value, missing, evidence, lang
+                )
         kind, measure = feature[len("tests_") :].rsplit("_", 1)
         if measure == "share":  # tests_<kind>_failing_share
             kind = kind[: -len("_failing")]
             if missing:
-                return f"no {kind} test on file"
-            return f"{value:.0%} of the {kind} standards tested currently failing"
+                return _("no {kind} test on file").format(kind=_(kind))
+            return _("{percent} of the {kind} standards tested currently failing").format(
+                percent=f"{value:.0%}", kind=_(kind)
+            )
         if measure == "failed":
-            plural = "s" if value > 1 else ""
+            ngettext = plural_words_in(lang)
+            some = ngettext("failed {kind} test", "failed {kind} tests", 2 if value > 1 else 1)
             return listed(
                 value,
-                f"no failed {kind} test",
-                f"failed {kind} test{plural}",
+                _("no failed {kind} test").format(kind=_(kind)),
+                some.format(kind=_(kind)),
                 evidence,
                 f"failed:{kind}",
+                lang=lang,
             )
         if measure == "passed":
-            return f"no {kind} test passed" if value == 0 else f"{int(value)} {kind} test(s) passed"
-        return super().describe(feature, value, evidence)
+            if value == 0:
+                return _("no {kind} test passed").format(kind=_(kind))
+            return _("{n} {kind} test(s) passed").format(n=int(value), kind=_(kind))
+        return super().describe(feature, value, evidence, lang=lang)
 
     def _expected_missing(self, products, pos, std, outcome) -> dict[str, np.ndarray]:
         """Per family: expected standards of each product's category with no pass on file."""

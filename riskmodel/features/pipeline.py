@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.pipeline import FeatureUnion
 
 from riskmodel.errors import ModelIntegrityError
-from riskmodel.features.base import PortfolioTransformer
+from riskmodel.features.base import MORE_ITEMS, PortfolioTransformer
 from riskmodel.features.categorical import CategoricalColumns
 from riskmodel.features.certifications import CertificationFeatures
 from riskmodel.features.lab_tests import LabTestFeatures
@@ -78,8 +78,10 @@ def feature_specs(pipeline: FeatureUnion) -> list[FeatureSpec]:
 
 def _listing(items) -> str:
     items = list(dict.fromkeys(items))
-    more = f" and {len(items) - LISTED_ITEMS} more" if len(items) > LISTED_ITEMS else ""
-    return ", ".join(items[:LISTED_ITEMS]) + more
+    shown = ", ".join(items[:LISTED_ITEMS])
+    if len(items) <= LISTED_ITEMS:
+        return shown
+    return MORE_ITEMS.format(items=shown, n=len(items) - LISTED_ITEMS)
 
 
 def feature_evidence(pipeline: FeatureUnion, portfolio: Portfolio) -> dict[str, dict[str, str]]:
@@ -102,13 +104,15 @@ def feature_owners(pipeline: FeatureUnion) -> dict[str, PortfolioTransformer]:
     return {s.name: step for _, step in pipeline.transformer_list for s in step.feature_specs_}
 
 
-def describe_feature(pipeline: FeatureUnion, feature: str, value, evidence) -> str:
-    """A feature's value in words, by the transformer that made it, with the product's evidence
-    (one entry of :func:`feature_evidence`)."""
+def describe_feature(
+    pipeline: FeatureUnion, feature: str, value, evidence, *, lang: str = "en"
+) -> str:
+    """A feature's value in words of ``lang``, by the transformer that made it, with the
+    product's evidence (one entry of :func:`feature_evidence`)."""
     owner = feature_owners(pipeline).get(feature)
     if owner is None:
         raise KeyError(f"feature {feature!r} is not made by this pipeline")
-    return owner.describe(feature, value, evidence)
+    return owner.describe(feature, value, evidence, lang=lang)
 
 
 def pipeline_state(pipeline: FeatureUnion) -> dict:

@@ -21,8 +21,9 @@ from collections.abc import Mapping
 import pandas as pd
 
 from riskmodel.contract import PUBLIC_EXPOSURE_LEVELS
-from riskmodel.features.base import PortfolioTransformer
+from riskmodel.features.base import PortfolioTransformer, plural_words_in, words_in
 from riskmodel.features.spec import FeatureSpec
+from riskmodel.i18n import N_
 
 __all__ = ["ProductAttributes"]
 
@@ -59,7 +60,7 @@ _SPECS = (
 )
 
 
-_LEVEL_WORDS = ("closed site", "restricted public access", "open public access")
+_LEVEL_WORDS = (N_("closed site"), N_("restricted public access"), N_("open public access"))
 
 
 class ProductAttributes(PortfolioTransformer):
@@ -73,18 +74,24 @@ class ProductAttributes(PortfolioTransformer):
     def _fit(self, portfolio) -> None:
         self.feature_specs_ = list(_SPECS)
 
-    def describe(self, feature: str, value, evidence: Mapping[str, str]) -> str:
+    def describe(
+        self, feature: str, value, evidence: Mapping[str, str], *, lang: str = "en"
+    ) -> str:
+        _ = words_in(lang)
         if feature == "trl":
-            return f"technology readiness level {int(value)}"
+            return _("technology readiness level {level}").format(level=int(value))
         if feature == "units_deployed":
-            return f"{int(value)} unit{'s' if value != 1 else ''} deployed"
+            ngettext = plural_words_in(lang)
+            return ngettext(
+                "{n} unit deployed", "{n} units deployed", 1 if value == 1 else 2
+            ).format(n=int(value))
         if feature == "demo_months":
-            return f"coverage of {value:g} months"
+            return _("coverage of {months} months").format(months=f"{value:g}")
         if feature == "company_age_years":
-            return f"company {value:.1f} years old"
+            return _("company {years} years old").format(years=f"{value:.1f}")
         if feature == "public_exposure_level":
-            return _LEVEL_WORDS[int(value)]
-        return super().describe(feature, value, evidence)
+            return _(_LEVEL_WORDS[int(value)])
+        return super().describe(feature, value, evidence, lang=lang)
 
     def _transform(self, portfolio) -> pd.DataFrame:
         p = portfolio.products

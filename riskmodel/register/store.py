@@ -72,6 +72,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from riskmodel.errors import InputError
@@ -920,13 +921,19 @@ class Register:
         until: str | date | datetime | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        model_version: str | None = None,
+        category: str | None = None,
+        grade: str | None = None,
     ) -> tuple[list[StoredRecord], str | None]:
         """One page of records, newest first.
 
         Parameters
         ----------
-        product_id, created_by : str, optional
-            Only records of this product, or made by this user.
+        product_id, created_by, model_version : str, optional
+            Only records of this product, made by this user, or issued by this model version.
+        category, grade : str, optional
+            Only records of products of this category, or assessed in this grade (read from the
+            stored inputs and assessment).
         since, until : str, date or datetime, optional
             Only records created from ``since`` and up to ``until`` (``created_utc``). A day
             (``YYYY-MM-DD``) counts whole: ``until="2026-12-01"`` includes all of that day. A
@@ -951,6 +958,14 @@ class Register:
             query = query.where(_c.product_id == product_id)
         if created_by is not None:
             query = query.where(_c.created_by == created_by)
+        if model_version is not None:
+            query = query.where(_c.model_version == model_version)
+        if category is not None:
+            query = query.where(
+                self._json_text(_c.inputs_json, "products", 0, "category") == category
+            )
+        if grade is not None:
+            query = query.where(self._json_text(_c.assessment_json, "grade") == grade)
         if since is not None:
             text, _ = _bound(since, "since", end=False)
             query = query.where(_c.created_utc >= text)
@@ -964,6 +979,13 @@ class Register:
             rows = conn.execute(query).all()
         page = [_to_record(row) for row in rows[:limit]]
         return page, (_encode_cursor(page[-1].seq) if len(rows) > limit else None)
+
+    def _json_text(self, column, *path: str | int):
+        """The text at ``path`` in a JSON text column, in this database's SQL."""
+        if self._engine.dialect.name == "postgresql":
+            return sa.cast(column, postgresql.JSONB)[tuple(str(p) for p in path)].astext
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+        return sa.func.json_extract(column, where)
 
     def count(self) -> int:
         """How many records the register holds."""

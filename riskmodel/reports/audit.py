@@ -10,6 +10,10 @@ with Poisson intervals; stability (PSI of every feature and of the scores agains
 data); consistency across zones and company sizes; pricing; and the recorded limitations. Every
 number is computed by the package (:mod:`riskmodel.reports.analysis`); plots are embedded PNGs, so
 the file opens offline and prints to PDF.
+
+The report is written in English or Korean (``lang``): its text, the words of the values it shows
+(shapes, flags, targets) and the formats of its numbers and dates follow the language; feature
+names, column names and the plots' axes stay as the package names them.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from riskmodel.assessment import Assessment, assess
 from riskmodel.contract import TARGETS
 from riskmodel.evaluation import BAND_LABELS, unit_band
 from riskmodel.explanations import importance, importance_by_group
+from riskmodel.i18n import N_, check_language
 from riskmodel.io import write_text
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import exposure_unit_years
@@ -71,6 +76,28 @@ SECTIONS = (
     "limitations",
 )
 _PD_FEATURES = 6  # per target: the most important features get a PD/ICE plot
+#: Words of the values the report shows (the template says them in the report's language).
+_VALUE_WORDS = (
+    N_("up"),
+    N_("down"),
+    N_("flat"),
+    N_("mixed"),
+    N_("categorical"),
+    N_("stable"),
+    N_("moderate shift"),
+    N_("major shift"),
+    N_("feature"),
+    N_("score"),
+    N_("mean risk"),
+    N_("actual/expected"),
+    N_("decile"),
+    N_("company_size"),
+    N_("given in memory"),
+    N_("poisson"),
+    N_("frailty"),
+    N_("curves"),
+    N_("frailty_curves"),
+)
 
 
 def _mlflow_run(model: RiskModel, tracking_uri: str | None) -> str | None:
@@ -117,6 +144,7 @@ def audit_context(
     training = model.training_
     has_outcomes = portfolio.incidents is not None
 
+    now = datetime.now(UTC)
     card = {
         "model_version": model.version_,
         "riskmodel_version": manifest.get("riskmodel_version", __version__),
@@ -134,7 +162,8 @@ def audit_context(
         "report_data": str(data_dir) if data_dir else "given in memory",
         "report_products": portfolio.n_products,
         "report_rejected": int((data.rejects["table"] == "products").sum()),
-        "report_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "report_utc": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "report_time": now.isoformat(timespec="seconds"),
         "report_by": getpass.getuser(),
     }
 
@@ -339,9 +368,9 @@ def _exposure_section(model: RiskModel, portfolio, scores: pd.DataFrame, manifes
     }
 
 
-def render_audit(context: dict) -> str:
-    """The audit report as one HTML document."""
-    return environment().get_template("audit.html.j2").render(**context)
+def render_audit(context: dict, *, lang: str = "en") -> str:
+    """The audit report as one HTML document in ``lang`` (``"en"`` or ``"ko"``)."""
+    return environment(lang).get_template("audit.html.j2").render(**context)
 
 
 def write_audit(
@@ -353,8 +382,10 @@ def write_audit(
     data_dir: str | os.PathLike | None = None,
     tracking_uri: str | None = None,
     assessment: Assessment | None = None,
+    lang: str = "en",
 ) -> Path:
-    """Build and write the audit report (atomically)."""
+    """Build and write the audit report in ``lang`` (atomically)."""
+    check_language(lang)
     html = render_audit(
         audit_context(
             model,
@@ -363,7 +394,8 @@ def write_audit(
             data_dir=data_dir,
             tracking_uri=tracking_uri,
             assessment=assessment,
-        )
+        ),
+        lang=lang,
     )
     write_text(html, out_file)
     return Path(out_file)

@@ -21,29 +21,43 @@ import numpy as np
 from riskmodel.assessment import assess
 from riskmodel.contract import CONTRACT_VERSION, TARGETS
 from riskmodel.explanations import importance
+from riskmodel.i18n import N_
 from riskmodel.io import write_text
 from riskmodel.models import RiskModel
 from riskmodel.pricing import PricingConfig
 from riskmodel.validation import ValidationResult
 
 #: What the method cannot do, whatever the data. No figures here: the audit report measures each on
-#: its own data (the section named) and the README reports the benchmarks.
+#: its own data (the section named) and the README reports the benchmarks. Marked for the
+#: ``reports`` catalog: the audit report says them in its language, the criteria JSON in English.
 METHOD_LIMITATIONS = (
-    "No public product-liability claims data exist: a model trained on synthetic portfolios must "
-    "be retrained on real claims before its prices are binding (the model card names the "
-    "training data).",
-    "Monotone constraints on overlapping failure features move expected safety incidents "
-    "between products with and without an unresolved safety failure (README, Measured).",
-    "Per-category sums of expected losses carry the sampling error of the training data; thin "
-    "or new categories rely on the portfolio complement (calibration section: actual against "
-    "expected by category; pricing section: credibility weights).",
-    "A category absent from training is priced at the portfolio-average effect: flagged in "
-    "data_issues, with the widest interval; no model can rank it as its truth would.",
-    "The exposure curves of units and months are the same for every product: an elasticity "
-    "that differs by category is not learned (exposure section).",
-    "Deductibles and limits apply per incident; aggregate limits are not modelled.",
-    "Interval widths are calibrated on synthetic truth (interval_scale in the pricing config); "
-    "recalibrate them when real outcomes accumulate.",
+    N_(
+        "No public product-liability claims data exist: a model trained on synthetic portfolios "
+        "must be retrained on real claims before its prices are binding (the model card names "
+        "the training data)."
+    ),
+    N_(
+        "Monotone constraints on overlapping failure features move expected safety incidents "
+        "between products with and without an unresolved safety failure (README, Measured)."
+    ),
+    N_(
+        "Per-category sums of expected losses carry the sampling error of the training data; "
+        "thin or new categories rely on the portfolio complement (calibration section: actual "
+        "against expected by category; pricing section: credibility weights)."
+    ),
+    N_(
+        "A category absent from training is priced at the portfolio-average effect: flagged in "
+        "data_issues, with the widest interval; no model can rank it as its truth would."
+    ),
+    N_(
+        "The exposure curves of units and months are the same for every product: an elasticity "
+        "that differs by category is not learned (exposure section)."
+    ),
+    N_("Deductibles and limits apply per incident; aggregate limits are not modelled."),
+    N_(
+        "Interval widths are calibrated on synthetic truth (interval_scale in the pricing "
+        "config); recalibrate them when real outcomes accumulate."
+    ),
 )
 
 

@@ -7,6 +7,10 @@ their SHA-256 (``input_hash``), an ``assessment_id`` (a hash of the model versio
 and input hash) and the numbers it states. :func:`verify_statement` re-scores the recorded inputs
 with a model and says whether the same numbers come out, or exactly what differs; an edit of the
 recorded inputs breaks the hash and is reported as such.
+
+A statement is written in English or Korean (``lang``): its headings, reasons and waterfall labels
+are in that language and its amounts and numbers in that locale's format, while the embedded
+record, which verification reads, is the same in both.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from riskmodel.application import application_inputs, input_hash, portfolio_from
 from riskmodel.assessment import Assessment, assess
 from riskmodel.contract import TARGETS
 from riskmodel.errors import InputError, UnknownProductError
-from riskmodel.features.pipeline import feature_owners
+from riskmodel.i18n import check_language
 from riskmodel.io import write_text
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import Portfolio
@@ -74,14 +78,18 @@ def statement_record(
 
 
 def _assessed(
-    model: RiskModel, portfolio: Portfolio, product_id: str, pricing: PricingConfig
+    model: RiskModel,
+    portfolio: Portfolio,
+    product_id: str,
+    pricing: PricingConfig,
+    lang: str = "en",
 ) -> tuple[dict, Assessment]:
     """The statement record and the assessment of the one product rebuilt from its recorded
-    inputs."""
+    inputs (its reasons in ``lang``)."""
     inputs = application_inputs(portfolio, product_id)
     digest = input_hash(inputs)
     # score exactly what is recorded
-    assessment = assess(model, portfolio_from_inputs(inputs), pricing=pricing, n_jobs=1)
+    assessment = assess(model, portfolio_from_inputs(inputs), pricing=pricing, n_jobs=1, lang=lang)
     assessment_id = hashlib.sha256(
         f"{model.version_}|{pricing.version}|{digest}".encode()
     ).hexdigest()[:16]
@@ -98,19 +106,30 @@ def _assessed(
 
 
 def render_statement(
-    model: RiskModel, portfolio: Portfolio, product_id: str, pricing: PricingConfig
+    model: RiskModel,
+    portfolio: Portfolio,
+    product_id: str,
+    pricing: PricingConfig,
+    *,
+    lang: str = "en",
 ) -> str:
-    """One product's statement as HTML (waterfalls as HTML, labelled in the transformers' words)."""
-    record, assessment = _assessed(model, portfolio, product_id, pricing)
+    """One product's statement as HTML in ``lang`` (``"en"`` or ``"ko"``; waterfalls as HTML,
+    labelled in the transformers' words)."""
+    check_language(lang)
+    record, assessment = _assessed(model, portfolio, product_id, pricing, lang)
     row = assessment.scores.iloc[0]
-    owners = feature_owners(model.pipeline_)
+    owners = assessment.owners
     evidence = assessment.evidence.get(str(row["product_id"]), {})
 
     def words(feature: str, value) -> str:
-        return owners[feature].describe(feature, value, evidence)
+        return owners[feature].describe(feature, value, evidence, lang=lang)
 
     figures = {
-        t: Markup(render_waterfall(waterfall(assessment.explanations[t], 0, words=words)))
+        t: Markup(
+            render_waterfall(
+                waterfall(assessment.explanations[t], 0, words=words, lang=lang), lang=lang
+            )
+        )
         for t in TARGETS
     }
     reasons = {
@@ -119,7 +138,7 @@ def render_statement(
     }
     embedded = json.dumps(record, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
     return (
-        environment()
+        environment(lang)
         .get_template("statement.html.j2")
         .render(
             record=record,
@@ -127,7 +146,9 @@ def render_statement(
             tests=record["inputs"].get("test_results", []),
             certs=record["inputs"].get("certifications", []),
             numbers=record["numbers"],
-            grade_range=pricing.grade_range_text(record["numbers"]["grade"]),
+            grade_row=next(
+                g for g in pricing.grade_boundaries() if g["grade"] == record["numbers"]["grade"]
+            ),
             data_issues=row.get("data_issues", ""),
             reasons=reasons,
             figures=figures,
@@ -143,9 +164,12 @@ def write_statements(
     pricing: PricingConfig,
     out: str | os.PathLike,
     product_ids: list[str] | None = None,
+    *,
+    lang: str = "en",
 ) -> list[Path]:
-    """Write one statement per product: to ``out`` itself for a single product given with a
-    ``.html`` name, else ``<out>/<product_id>.html`` per product."""
+    """Write one statement per product in ``lang``: to ``out`` itself for a single product given
+    with a ``.html`` name, else ``<out>/<product_id>.html`` per product."""
+    check_language(lang)
     ids = list(product_ids) if product_ids else list(portfolio.products["product_id"])
     missing = sorted(set(ids) - set(portfolio.products["product_id"]))
     if missing:
@@ -155,7 +179,7 @@ def write_statements(
     paths = []
     for pid in ids:
         path = out if single else out / f"{re.sub(r'[^A-Za-z0-9._-]', '_', pid)}.html"
-        write_text(render_statement(model, portfolio, pid, pricing), path)
+        write_text(render_statement(model, portfolio, pid, pricing, lang=lang), path)
         paths.append(path)
     return paths
 

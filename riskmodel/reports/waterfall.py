@@ -20,15 +20,16 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from riskmodel.explanations import Explanation
+from riskmodel.i18n import check_language, gettext_for
 from riskmodel.reports.templating import environment
 
-__all__ = ["WaterfallRow", "Waterfall", "waterfall", "render_waterfall", "MAX_ROWS"]
+__all__ = ["WaterfallRow", "Waterfall", "waterfall", "waterfall_of", "render_waterfall", "MAX_ROWS"]
 
 #: Rows a waterfall shows before gathering the rest into one.
 MAX_ROWS = 10
@@ -93,37 +94,74 @@ def waterfall(
     *,
     words: Callable[[str, object], str] | None = None,
     max_rows: int = MAX_ROWS,
+    lang: str = "en",
 ) -> Waterfall:
-    """The steps of product ``index`` of ``explanation``.
-
-    ``words(feature, value)`` labels a step (default ``feature = value``); the ``max_rows - 1``
-    largest contributions get a row each and the rest one row together.
-    """
+    """The steps of product ``index`` of ``explanation`` (see :func:`waterfall_of`)."""
     contributions = explanation.contributions.iloc[index]
     values = explanation.values.iloc[index]
-    order = np.argsort(-np.abs(contributions.to_numpy()), kind="stable")
+    return waterfall_of(
+        explanation.target,
+        str(explanation.product_ids[index]),
+        float(explanation.base),
+        list(contributions.index),
+        contributions.to_numpy(),
+        list(values),
+        words=words,
+        max_rows=max_rows,
+        lang=lang,
+        final=float(explanation.base + contributions.sum()),
+    )
+
+
+def waterfall_of(
+    target: str,
+    product_id: str,
+    base: float,
+    features: Sequence[str],
+    contributions: Sequence[float],
+    values: Sequence[object],
+    *,
+    words: Callable[[str, object], str] | None = None,
+    max_rows: int = MAX_ROWS,
+    lang: str = "en",
+    final: float | None = None,
+) -> Waterfall:
+    """The steps from ``base`` through the contributions of ``features`` (with their
+    ``values``): a stored assessment's explanation rows, or one product of an
+    :class:`~riskmodel.explanations.Explanation`.
+
+    ``words(feature, value)`` labels a step (default ``feature = value``); the ``max_rows - 1``
+    largest contributions get a row each and the rest one row together, labelled in ``lang``.
+    ``final`` is the score the steps end at (default ``base`` plus the contributions).
+    """
+    check_language(lang)
+    contributions = np.asarray(contributions, dtype=float)
+    order = np.argsort(-np.abs(contributions), kind="stable")
     words = words or _default_words
     shown = order if len(order) <= max_rows else order[: max_rows - 1]
-    steps = [(words(contributions.index[j], values.iloc[j]), contributions.iloc[j]) for j in shown]
+    steps = [(words(features[j], values[j]), contributions[j]) for j in shown]
     rest = order[len(shown) :]
     if len(rest):
-        steps.append((f"{len(rest)} other features", float(contributions.iloc[rest].sum())))
+        _ = gettext_for(lang, "reports")
+        other = _("{n} other features").format(n=len(rest))
+        steps.append((other, float(contributions[rest].sum())))
     # the running total climbs from the base through the smallest step to the largest, so the
     # largest step ends at the score, as in SHAP's waterfall
-    total = explanation.base
+    total = base
     rows = []
     for label, phi in reversed(steps):
         rows.append(WaterfallRow(label, float(phi), total, total + float(phi)))
         total += float(phi)
     return Waterfall(
-        explanation.target,
-        str(explanation.product_ids[index]),
-        float(explanation.base),
-        float(explanation.base + contributions.sum()),
+        target,
+        product_id,
+        float(base),
+        float(base + contributions.sum()) if final is None else final,
         tuple(reversed(rows)),
     )
 
 
-def render_waterfall(w: Waterfall) -> str:
-    """The waterfall as an HTML fragment (a table with CSS bars; styles in the template)."""
-    return environment().get_template("waterfall.html.j2").render(w=w)
+def render_waterfall(w: Waterfall, *, lang: str = "en") -> str:
+    """The waterfall as an HTML fragment in ``lang`` (a table with CSS bars; styles in the
+    template)."""
+    return environment(lang).get_template("waterfall.html.j2").render(w=w)

@@ -16,7 +16,6 @@ register. Errors are ``application/problem+json`` (RFC 9457); input problems lis
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import os
@@ -25,8 +24,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -48,16 +46,21 @@ from riskmodel.pricing.config import load_pricing_config
 from riskmodel.pricing.whatif import what_if
 from riskmodel.register import (
     IdempotencyConflict,
-    NewRecord,
     Register,
     RegisterUnavailable,
     StoredRecord,
-    utc_now,
 )
 from riskmodel.reports.criteria import criteria
 from riskmodel.scoring import run_summary
-from riskmodel.service import schemas
-from riskmodel.service.engine import LoadedModel, ModelSlot, answers, assess_json, model_card
+from riskmodel.service import schemas, web
+from riskmodel.service.engine import ModelSlot, answers, assess_json, model_card
+from riskmodel.service.issuing import (
+    Services,
+    fill_product_id,
+    may_read,
+    new_records,
+    request_hash,
+)
 from riskmodel.service.metrics import Metrics
 from riskmodel.service.settings import ServiceSettings
 from riskmodel.service.users import User, UserStore
@@ -69,6 +72,7 @@ access_log = logging.getLogger("riskmodel.access")
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+_API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -76,7 +80,7 @@ _SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"content-security-policy", _API_CSP),
     (b"cache-control", b"no-store"),
 ]
 _DOCS_CSP = (
@@ -84,18 +88,6 @@ _DOCS_CSP = (
     b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
     b"https://fastapi.tiangolo.com; connect-src 'self'; frame-ancestors 'none'"
 )
-
-
-@dataclass
-class Services:
-    """What the routes use, made once per app in its lifespan."""
-
-    settings: ServiceSettings
-    models: ModelSlot
-    register: Register
-    users: UserStore
-    limiter: MovingWindowRateLimiter
-    metrics: Metrics
 
 
 # ------------------------------------------------------------------------------------ problems
@@ -180,13 +172,29 @@ def _pydantic_problem(error: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------------ the guard
+_API_PATHS = ("/v1/", "/metrics", "/healthz", "/openapi.json")
+
+
+def _csp(path: str) -> bytes:
+    """The content security policy of a path: none at all for the API, the workbench's own
+    scripts and styles for its pages, inline styles only for the documents it shows."""
+    if path.startswith(_API_PATHS):
+        return _API_CSP
+    if path in ("/docs", "/redoc"):
+        return _DOCS_CSP
+    if path.endswith("/statement") or path == "/audit":
+        return web.DOCUMENT_CSP.encode()
+    return web.PAGE_CSP.encode()
+
+
 class Guard:
     """Pure ASGI middleware: request id, body size limit, security headers, access log, and
     request metrics by route template (never the raw path: it may hold ids)."""
 
-    def __init__(self, app, *, max_body_bytes: int):
+    def __init__(self, app, *, max_body_bytes: int, max_upload_bytes: int | None = None):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -200,22 +208,23 @@ class Guard:
         scope.setdefault("state", {})["request_id"] = request_id
         status = {"code": 500}
         path = scope.get("path", "")
-        docs = path in ("/docs", "/redoc")
+        csp = _csp(path)
+        limit = self.max_upload_bytes if path == "/portfolio" else self.max_body_bytes
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 extra = [(b"x-request-id", request_id.encode())]
                 for name, value in _SECURITY_HEADERS:
-                    if docs and name == b"content-security-policy":
-                        value = _DOCS_CSP
+                    if name == b"content-security-policy":
+                        value = csp
                     extra.append((name, value))
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
         too_big = False
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+        if length is not None and length.isdigit() and int(length) > limit:
             too_big = True
         body_receive = receive
         if not too_big and scope["method"] in ("POST", "PUT", "PATCH"):
@@ -226,7 +235,7 @@ class Guard:
                     return
                 chunk = message.get("body", b"")
                 size += len(chunk)
-                if size > self.max_body_bytes:
+                if size > limit:
                     too_big = True
                     break
                 chunks.append(chunk)
@@ -242,7 +251,6 @@ class Guard:
 
         try:
             if too_big:
-                limit = self.max_body_bytes
                 problem = schemas.Problem(
                     title="Content Too Large",
                     status=413,
@@ -327,53 +335,11 @@ def require(permission: str):
 
 
 # ---------------------------------------------------------------------------------- helpers
-def _request_hash(body: Any) -> str:
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _records(
-    loaded: LoadedModel, portfolio, assessment, user: User, key: str | None, request_sha: str
-) -> list[NewRecord]:
-    out = []
-    pricing = assessment.pricing or loaded.pricing
-    for answer in answers(loaded, portfolio, assessment):
-        full = {
-            "assessment_id": str(uuid.uuid4()),
-            "created_utc": utc_now(),
-            "created_by": user.name,
-            **answer,
-        }
-        out.append(
-            NewRecord(
-                assessment_id=full["assessment_id"],
-                created_utc=full["created_utc"],
-                created_by=user.name,
-                model_version=loaded.version,
-                model_source=loaded.source,
-                product_id=answer["product_id"],
-                inputs_sha256=answer["inputs_sha256"],
-                inputs=answer["inputs"],
-                pricing=pricing.to_dict(),
-                assessment=full,
-                idempotency_key=key,
-                request_sha256=request_sha,
-            )
-        )
-    return out
-
-
 def _readable(record: StoredRecord | None, user: User, assessment_id: str) -> StoredRecord:
-    if record is None or not (
-        user.may("read_all") or (user.may("read_own") and record.created_by == user.name)
-    ):
+    if record is None or not may_read(user, record):
         # an underwriter is not told whether another's assessment exists
         raise ApiProblem(404, "Not Found", f"no assessment {assessment_id!r} readable by you")
     return record
-
-
-def _fill_product_id(rows: list[dict], product_id) -> list[dict]:
-    return [{**r, "product_id": r.get("product_id") or product_id} for r in rows]
 
 
 # ---------------------------------------------------------------------------------- the app
@@ -417,7 +383,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests)
             pass
         try:
-            yield {"services": services}
+            sessions = web.Sessions(
+                web.load_session_key(settings.session_key_path), settings.session_hours
+            )
+            yield {"services": services, "sessions": sessions}
         finally:
             try:
                 loop.remove_signal_handler(signal.SIGHUP)
@@ -439,7 +408,12 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             429: {"model": schemas.Problem, "description": "too many requests from this key"},
         },
     )
-    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        Guard,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    web.install(app)
 
     def openapi() -> dict:
         """FastAPI's document, with every error answer as the problem+json it is."""
@@ -542,7 +516,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     ) -> dict:
         """Assess one application and store it in the register before answering."""
         raw = body.model_dump(mode="json")
-        request_sha = _request_hash(raw)
+        request_sha = request_hash(raw)
         if idempotency_key:
             seen = services.register.by_idempotency_key(user.name, idempotency_key)
             if seen is not None:
@@ -553,8 +527,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         data, assessment = assess_json(
             loaded,
             [product],
-            _fill_product_id(raw["test_results"], pid),
-            _fill_product_id(raw["certifications"], pid),
+            fill_product_id(raw["test_results"], pid),
+            fill_product_id(raw["certifications"], pid),
         )
         if len(data.rejects):
             services.metrics.rejected(len(data.rejects))
@@ -565,7 +539,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 "row(s) refused)",
                 _problems_from_rejects(data.rejects),
             )
-        record = _records(loaded, data.portfolio, assessment, user, idempotency_key, request_sha)[0]
+        record = new_records(
+            loaded, data.portfolio, assessment, user, idempotency_key, request_sha
+        )[0]
         try:
             stored, created = services.register.append(record)
         except IdempotencyConflict as exc:
@@ -604,7 +580,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             services.metrics.rejected(len(data.rejects))
         stored = []
         if assessment is not None:
-            records = _records(loaded, data.portfolio, assessment, user, None, _request_hash(raw))
+            records = new_records(loaded, data.portfolio, assessment, user, None, request_hash(raw))
             stored = services.register.append_many(records)
             services.metrics.assessed([s.assessment["grade"] for s in stored])
         summary = run_summary(data, None if assessment is None else assessment.scores, loaded.model)
@@ -640,6 +616,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         until: Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
         cursor: Annotated[str | None, Query(max_length=100)] = None,
+        model_version: Annotated[str | None, Query(max_length=100)] = None,
+        category: Annotated[str | None, Query(max_length=100)] = None,
+        grade: Annotated[str | None, Query(max_length=10)] = None,
     ) -> dict:
         """The register, newest first (an underwriter sees its own assessments only)."""
         if not (user.may("list") or user.may("read_own")):
@@ -653,6 +632,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 until=until,
                 limit=limit,
                 cursor=cursor,
+                model_version=model_version,
+                category=category,
+                grade=grade,
             )
         except ValueError as exc:
             raise ApiProblem(422, "Unprocessable Content", str(exc)) from None

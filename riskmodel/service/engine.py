@@ -29,6 +29,7 @@ from riskmodel.application import applications_inputs, input_hash, tables_from_j
 from riskmodel.assessment import Assessment, assess
 from riskmodel.contract import TARGETS
 from riskmodel.errors import InputError
+from riskmodel.i18n import LANGUAGES
 from riskmodel.models import RiskModel
 from riskmodel.portfolio import Portfolio
 from riskmodel.pricing import PricingConfig
@@ -216,6 +217,11 @@ def answers(loaded: LoadedModel, portfolio: Portfolio, assessment: Assessment) -
     arrays = [np.array([_plain(v) for v in a], dtype=object) for a in arrays]
     positions = long.groupby("product_id", sort=False).indices
     reason_cols = {t: [c for c in scores.columns if c.startswith(f"{t}_reason_")] for t in TARGETS}
+    # every language's reasons, from the assessment's own explanations and evidence
+    said = {
+        lang: assessment.reasons_in(lang).set_index("product_id").to_dict("index")
+        for lang in LANGUAGES
+    }
     out = []
     all_inputs = applications_inputs(portfolio)
     for row in scores.to_dict("records"):
@@ -236,6 +242,14 @@ def answers(loaded: LoadedModel, portfolio: Portfolio, assessment: Assessment) -
             pricing_version=(assessment.pricing or loaded.pricing).version,
             inputs_sha256=input_hash(inputs),
             reasons={t: [row[c] for c in cols if row[c]] for t, cols in reason_cols.items()},
+            reasons_by_language={
+                lang: {
+                    t: [r[c] for c in cols if r[c]]
+                    for t, cols in reason_cols.items()
+                    for r in (said[lang][pid],)
+                }
+                for lang in LANGUAGES
+            },
             explanations=explanations,
             data_issues=[s for s in str(row["data_issues"] or "").split("; ") if s],
             inputs=inputs,

@@ -250,6 +250,9 @@ class _Numbers(BaseModel):
     grade: str
     grade_range: str
     reasons: Reasons
+    reasons_by_language: dict[str, Reasons] | None = Field(
+        None, description="the reasons in every language riskmodel speaks (en, ko)"
+    )
     explanations: list[ExplanationRow]
     data_issues: list[str]
 

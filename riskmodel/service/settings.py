@@ -61,6 +61,20 @@ class ServiceSettings:
         (``100/second``, ``5000/minute``); beyond it, 429.
     max_body_mb : float
         Largest request body accepted (413 beyond), in (0, 256].
+    max_upload_mb : float
+        Largest portfolio the workbench accepts in one upload (CSV files or a zip), in
+        (0, 1024].
+    session_hours : float
+        How long a workbench login lasts, in (0, 168] hours.
+    session_key_file : str, optional
+        The secret that signs workbench session cookies (created, mode 600, if missing; shared
+        by the workers). Default: the users file's path with ``.session-key`` added.
+    uploads_dir : str, optional
+        Where the workbench keeps uploaded portfolios and their outputs (default: a
+        ``workbench-uploads`` folder beside the users file).
+    audit_report : str, optional
+        The audit report the workbench shows auditors (``riskmodel audit``'s ``audit.html``, or
+        its folder; ``audit.ko.html`` is preferred for Korean readers when present).
     """
 
     model: str
@@ -74,6 +88,11 @@ class ServiceSettings:
     tracking_uri: str | None = None
     rate_limit: str = "100/second"
     max_body_mb: float = 8.0
+    max_upload_mb: float = 64.0
+    session_hours: float = 8.0
+    session_key_file: str | None = None
+    uploads_dir: str | None = None
+    audit_report: str | None = None
 
     def __post_init__(self):
         if not isinstance(self.workers, int) or not 1 <= self.workers <= 64:
@@ -84,6 +103,10 @@ class ServiceSettings:
             raise OptionError(f"port must be an integer in [0, 65535]; got {self.port!r}")
         if not 0 < float(self.max_body_mb) <= 256:
             raise OptionError(f"max_body_mb must be in (0, 256]; got {self.max_body_mb!r}")
+        if not 0 < float(self.max_upload_mb) <= 1024:
+            raise OptionError(f"max_upload_mb must be in (0, 1024]; got {self.max_upload_mb!r}")
+        if not 0 < float(self.session_hours) <= 168:
+            raise OptionError(f"session_hours must be in (0, 168]; got {self.session_hours!r}")
         try:
             parse(self.rate_limit)
         except ValueError:
@@ -94,6 +117,20 @@ class ServiceSettings:
     @property
     def max_body_bytes(self) -> int:
         return int(float(self.max_body_mb) * 1024 * 1024)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(float(self.max_upload_mb) * 1024 * 1024)
+
+    @property
+    def session_key_path(self) -> str:
+        return self.session_key_file or f"{self.users}.session-key"
+
+    @property
+    def uploads_path(self) -> str:
+        return self.uploads_dir or os.path.join(
+            os.path.dirname(os.path.abspath(self.users)), "workbench-uploads"
+        )
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

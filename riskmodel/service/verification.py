@@ -43,7 +43,7 @@ def _differences(stored: dict, again: dict) -> list[str]:
         ):
             if not math.isclose(before, value, rel_tol=_REL_TOL, abs_tol=1e-300):
                 out.append(f"{key}: stored {before!r}, re-scored {value!r}")
-        elif key in COMPARED_TEXT or key == "reasons":
+        elif key in COMPARED_TEXT or key in ("reasons", "reasons_by_language"):
             if before != value:
                 out.append(f"{key}: stored {before!r}, re-scored {value!r}")
     return out

@@ -40,3 +40,18 @@ def test_handle_unknown_is_checked_in_fit():
 def test_input_must_be_a_portfolio():
     with pytest.raises(TypeError, match="expects X to be a riskmodel Portfolio"):
         CategoricalColumns().fit(pd.DataFrame({"zone": ["busan"]}))
+
+
+def test_categories_and_zones_are_said_in_the_glossary_words():
+    from riskmodel.contract import CATEGORIES
+    from riskmodel.i18n import glossary
+
+    enc = CategoricalColumns().fit(portfolio_with(zone="busan"))
+    terms = glossary()
+    assert enc.describe("zone", "busan", {}) == "zone busan"
+    assert enc.describe("zone", "busan", {}, lang="ko") == f"{terms['busan']} 특구"
+    for category in CATEGORIES:
+        words = enc.describe("category", category, {}, lang="ko")
+        assert terms[category] in words and category not in words
+    unseen = enc.describe("zone", UNKNOWN, {}, lang="ko")
+    assert "특구" in unseen and UNKNOWN not in unseen

@@ -438,6 +438,36 @@ def test_list_filters_newest_first(register):
     assert seqs(since=moment.replace("T03", "T04").replace("Z", "+01:00"), until=moment) == [5]
 
 
+def test_list_filters_by_model_version_category_and_grade(register):
+    """The workbench's register filters, on both databases (JSON read in each one's SQL)."""
+    for i, (version, category, grade) in enumerate(
+        [
+            ("v1", "drone", "A"),
+            ("v2", "drone", "C"),
+            ("v1", "medical_device", "C"),
+            ("v2", "b", "B"),
+        ]
+    ):
+        register.append(
+            new_record(
+                i,
+                model_version=version,
+                inputs={"products": [{"product_id": f"P-{i}", "category": category}]},
+                assessment={"grade": grade, "premium_krw": 1.0 + i},
+            )
+        )
+
+    def seqs(**filters):
+        return [r.seq for r in register.list(**filters)[0]]
+
+    assert seqs(model_version="v1") == [3, 1]
+    assert seqs(category="drone") == [2, 1]
+    assert seqs(grade="C") == [3, 2]
+    assert seqs(category="drone", grade="C", model_version="v2") == [2]
+    assert seqs(category="robotics") == []
+    assert seqs(grade="C'; DROP TABLE x; --") == []
+
+
 def test_pages_stay_consistent_while_records_are_appended(register):
     fill(register, 12)
     page1, cursor = register.list(limit=5)

@@ -110,3 +110,35 @@ def test_criteria_json_lists_every_feature_and_the_grades(model, data, tmp_path)
     assert {"name", "input_group", "definition", "constraints", "importance"} <= set(feature)
     assert [g["grade"] for g in out["grade_boundaries"]] == list("ABCDE")
     assert out["model_version"] == model.version_
+
+
+def test_a_korean_statement_has_korean_headings_and_verifies(model, holdout, tmp_path):
+    portfolio, _ = holdout
+    pid = portfolio.products["product_id"].iloc[0]
+    (korean,) = write_statements(model, portfolio, CONFIG, tmp_path / "ko.html", [pid], lang="ko")
+    (english,) = write_statements(model, portfolio, CONFIG, tmp_path / "en.html", [pid])
+    text = korean.read_text(encoding="utf-8")
+    assert '<html lang="ko">' in text and '<html lang="en">' in english.read_text()
+    for heading in ("위험평가서", "<h2>결과</h2>", "<h2>산출 사유</h2>", "성능 위험도", "보험료"):
+        assert heading in text, heading
+    assert "기준값: " in text and "Risk assessment statement" not in text
+    assert "위험도 x" in text  # the reasons, in Korean
+    # the same record, the same numbers: verification reads it whatever the language
+    assert read_statement(korean) == read_statement(english)
+    result = verify_statement(korean, model)
+    assert result.ok, result.text()
+
+
+def test_the_audit_report_renders_in_korean(context):
+    html = render_audit(context, lang="ko")
+    assert '<html lang="ko">' in html
+    for section in SECTIONS:
+        assert f'id="{section}"' in html
+    for heading in ("모델 감사 보고서", "모델 카드", "위험 기준", "요율표", "부록: 한계"):
+        assert heading in html, heading
+    assert "Exposure: how risk grows" not in html
+    assert context["card"]["model_version"] in html
+    english = render_audit(context)
+    assert '<html lang="en">' in english and "Exposure: how risk grows" in english
+    # the same plots in both languages
+    assert html.count("data:image/png;base64,") == english.count("data:image/png;base64,")

@@ -41,3 +41,12 @@ def test_the_html_uses_the_words_given_and_escapes_them():
     assert "&lt;a&gt; &amp; co" in html and "<a>" not in html
     assert "P&lt;1&gt;" in html and "x1.35" in html and "x0.82" in html
     assert 'class="wf-up"' in html and 'class="wf-down"' in html
+
+
+def test_the_waterfall_speaks_korean():
+    phi = {f"f{i}": 0.1 * (i + 1) for i in range(12)}
+    w = waterfall(_explanation(phi), 0, max_rows=5, lang="ko")
+    assert w.rows[-1].label == "기타 특성 8개"
+    html = render_waterfall(w, lang="ko")
+    assert "기준값" in html and "기여도" in html and "x" in html
+    assert "base value" not in html
