@@ -199,6 +199,7 @@ LangOption = Annotated[
     str,
     typer.Option(
         "--lang",
+        envvar="RISKMODEL_LANG",
         callback=_language,
         help="Language of reasons, rejects, data messages, statements and audit report (en, ko).",
     ),
@@ -626,8 +627,30 @@ def serve(
     max_body_mb: Annotated[
         float, typer.Option("--max-body-mb", help="Largest request body (413 beyond).")
     ] = 8.0,
+    max_upload_mb: Annotated[
+        float, typer.Option("--max-upload-mb", help="Largest portfolio upload (workbench).")
+    ] = 64.0,
+    session_hours: Annotated[
+        float, typer.Option("--session-hours", help="How long a workbench login lasts.")
+    ] = 8.0,
+    uploads_dir: Annotated[
+        str | None,
+        typer.Option("--uploads-dir", help="Where uploaded portfolios are kept (workbench)."),
+    ] = None,
+    file_language: Annotated[
+        str,
+        typer.Option(
+            "--file-language",
+            envvar="RISKMODEL_LANG",
+            help="Language of the files the workbench writes (en, ko).",
+        ),
+    ] = "en",
+    audit_report: Annotated[
+        str | None,
+        typer.Option("--audit-report", help="The audit report (file or folder) shown to auditors."),
+    ] = None,
 ) -> None:
-    """Run the scoring service (ready when GET /healthz answers 200)."""
+    """Run the scoring service and the workbench (ready when GET /healthz answers 200)."""
     from riskmodel.service.server import serve as run
     from riskmodel.service.settings import ServiceSettings
 
@@ -644,6 +667,11 @@ def serve(
             tracking_uri=tracking_uri,
             rate_limit=rate_limit,
             max_body_mb=max_body_mb,
+            max_upload_mb=max_upload_mb,
+            session_hours=session_hours,
+            uploads_dir=uploads_dir,
+            file_language=file_language,
+            audit_report=audit_report,
         )
         run(settings)
 

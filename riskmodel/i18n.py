@@ -190,7 +190,7 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
         "reports/*.py",
         "reports/templates/*.j2",
     ),
-    "validation": ("validation.py", "contract.py", "errors.py", "application.py"),
+    "validation": ("io.py", "validation.py", "contract.py", "errors.py", "application.py"),
 }
 _KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 

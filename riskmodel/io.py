@@ -35,7 +35,8 @@ from pathlib import Path
 import pandas as pd
 
 from riskmodel.contract import TABLES
-from riskmodel.errors import InputError
+from riskmodel.errors import InputError, Message
+from riskmodel.i18n import N_
 
 __all__ = [
     "DataFolderError",
@@ -70,7 +71,21 @@ class BadRecord:
 
     row: int  # 1-based data row (record) number
     text: str
-    reason: str
+    fields: int  # the record's number of fields
+    header: int  # the header's
+
+    @property
+    def message(self) -> Message:
+        """Why the record was set aside, in any language."""
+        return Message(
+            N_("the row has {fields} fields but the header has {header}"),
+            fields=self.fields,
+            header=self.header,
+        )
+
+    @property
+    def reason(self) -> str:
+        return self.message.render("en")
 
 
 @dataclass
@@ -104,19 +119,37 @@ def find_table_file(folder: str | os.PathLike, table: str) -> Path | None:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataFolderError(f"data folder {str(folder)!r} does not exist or is not a folder")
+        raise DataFolderError(
+            Message(
+                N_("data folder {folder!r} does not exist or is not a folder"), folder=str(folder)
+            )
+        )
     found = [folder / f"{table}{s}" for s in SUFFIXES if (folder / f"{table}{s}").is_file()]
     if len(found) > 1:
         raise DataFolderError(
-            f"table {table!r} is present twice in {str(folder)!r} "
-            f"({', '.join(p.name for p in found)}); keep exactly one file per table"
+            Message(
+                N_(
+                    "table {table!r} is present twice in {folder!r} ({files}); keep exactly one "
+                    "file per table"
+                ),
+                table=table,
+                folder=str(folder),
+                files=", ".join(p.name for p in found),
+            )
         )
     if not found:
         others = sorted(p.name for p in folder.glob(f"{table}.*") if p.is_file())
         if others:
             raise DataFolderError(
-                f"table {table!r}: found {others} in {str(folder)!r}, but only {table}.csv "
-                f"(UTF-8 text) or {table}.parquet can be read; export it as CSV UTF-8"
+                Message(
+                    N_(
+                        "table {table!r}: found {others} in {folder!r}, but only {table}.csv "
+                        "(UTF-8 text) or {table}.parquet can be read; export it as CSV UTF-8"
+                    ),
+                    table=table,
+                    others=others,
+                    folder=str(folder),
+                )
             )
     return found[0] if found else None
 
@@ -131,8 +164,14 @@ def _decode(path: Path, data: bytes) -> tuple[str, list[str]]:
         return data.decode("cp949"), [f"{path.name}: not UTF-8; decoded as Korean CP949/EUC-KR"]
     except UnicodeDecodeError:
         raise DataFolderError(
-            f"{path.name}: not UTF-8 text (invalid byte at position {utf8_error.start}) and not "
-            "Korean CP949/EUC-KR either; save the file as CSV UTF-8"
+            Message(
+                N_(
+                    "{file}: not UTF-8 text (invalid byte at position {position}) and not "
+                    "Korean CP949/EUC-KR either; save the file as CSV UTF-8"
+                ),
+                file=path.name,
+                position=utf8_error.start,
+            )
         ) from None
 
 
@@ -152,13 +191,7 @@ def _parse_with_bad_records(text: str, sep: str) -> tuple[pd.DataFrame, list[Bad
             continue
         if len(record) != len(header):
             joined = sep.join(record)
-            bad.append(
-                BadRecord(
-                    number,
-                    joined[:200],
-                    f"the row has {len(record)} fields but the header has {len(header)}",
-                )
-            )
+            bad.append(BadRecord(number, joined[:200], len(record), len(header)))
             continue
         rows.append([None if v == "" else v for v in record])
         index.append(number)
@@ -172,20 +205,36 @@ def read_table(path: str | os.PathLike, name: str, *, max_mb: float = MAX_FILE_M
     size = path.stat().st_size
     if size > max_mb * 1024 * 1024:
         raise DataFolderError(
-            f"{path.name}: {size / 1024 / 1024:,.0f} MB is larger than the limit of "
-            f"{max_mb:,g} MB; split the file or raise the limit (--max-file-mb)"
+            Message(
+                N_(
+                    "{file}: {size:,.0f} MB is larger than the limit of {limit:,g} MB; split the "
+                    "file or raise the limit (--max-file-mb)"
+                ),
+                file=path.name,
+                size=size / 1024 / 1024,
+                limit=max_mb,
+            )
         )
     if path.suffix == ".parquet":
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several unrelated types
-            raise DataFolderError(f"{path.name}: not a readable Parquet file ({exc})") from exc
+            raise DataFolderError(
+                Message(
+                    N_("{file}: not a readable Parquet file ({error})"), file=path.name, error=exc
+                )
+            ) from exc
         frame.index = pd.RangeIndex(1, len(frame) + 1)
         return RawTable(name, frame, path)
     if size == 0:
         if TABLES[name].required and name == "products":
             raise DataFolderError(
-                f"{path.name}: the file is empty (expected a header row and at least one product)"
+                Message(
+                    N_(
+                        "{file}: the file is empty (expected a header row and at least one product)"
+                    ),
+                    file=path.name,
+                )
             )
         frame = pd.DataFrame(columns=list(TABLES[name].column_names), dtype=object)
         return RawTable(
@@ -210,7 +259,11 @@ def read_table(path: str | os.PathLike, name: str, *, max_mb: float = MAX_FILE_M
         frame.columns = [str(c).strip() for c in frame.columns]
     except pd.errors.EmptyDataError as exc:
         raise DataFolderError(
-            f"{path.name}: no header row (expected the columns {list(TABLES[name].column_names)})"
+            Message(
+                N_("{file}: no header row (expected the columns {columns})"),
+                file=path.name,
+                columns=list(TABLES[name].column_names),
+            )
         ) from exc
     except pd.errors.ParserError:
         frame, bad = _parse_with_bad_records(text, sep)
@@ -239,8 +292,14 @@ def read_raw_tables(
         if path is None:
             if spec.required or (name == "incidents" and require_incidents):
                 raise DataFolderError(
-                    f"table {name!r} is missing from {str(folder)!r}: expected {name}.csv or "
-                    f"{name}.parquet"
+                    Message(
+                        N_(
+                            "table {table!r} is missing from {folder!r}: expected {table}.csv or "
+                            "{table}.parquet"
+                        ),
+                        table=name,
+                        folder=str(folder),
+                    )
                 )
             continue
         tables[name] = read_table(path, name, max_mb=max_mb)

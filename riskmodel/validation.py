@@ -753,18 +753,7 @@ def _rejects_frame(
                     "reason": record.reason,
                 }
             )
-            # reading (riskmodel.io) keeps only the English reason, not the record's number of
-            # fields: other languages say the header's
-            messages.append(
-                Joined(
-                    [
-                        Message(
-                            N_("the row does not have as many fields as the header ({header})"),
-                            header=len(raw.frame.columns),
-                        )
-                    ]
-                )
-            )
+            messages.append(Joined([record.message]))
     frame = pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
     order = {name: i for i, name in enumerate(TABLES)}
     frame["_t"] = frame["table"].map(order)

@@ -407,3 +407,25 @@ def test_only_the_users_errors_exit_2_and_defects_exit_3(tmp_path, monkeypatch, 
     monkeypatch.setattr("riskmodel.workflows.score", broken)
     result = _score(tmp_path / "no-model", score_folder, tmp_path / "out")
     assert result.exit_code == 3 and "internal error (ValueError)" in result.output
+
+
+def test_a_data_problem_is_said_in_the_language_asked(tmp_path, model_dir):
+    result = _run(
+        "score",
+        "--model",
+        model_dir,
+        "--data",
+        tmp_path / "nowhere",
+        "--out",
+        tmp_path / "o",
+        "--lang",
+        "ko",
+    )
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "데이터 폴더" in said and "없거나 폴더가 아닙니다" in said
+    result = _run(
+        "score", "--model", model_dir, "--data", tmp_path / "nowhere", "--out", tmp_path / "o"
+    )
+    assert result.exit_code == 2
+    assert "does not exist or is not a folder" in " ".join(result.output.split())

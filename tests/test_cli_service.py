@@ -55,3 +55,8 @@ def test_serve_refuses_bad_options_before_starting(tmp_path, model_dir):
         *("--users", tmp_path / "nobody.toml", "--workers", "0"),
     )
     assert zero.exit_code == 2 and "workers must be an integer in [1, 64]; got 0" in zero.stderr
+    french = _run(
+        *("serve", "--model", model_dir, "--register", f"sqlite:///{tmp_path / 'r.db'}"),
+        *("--users", tmp_path / "nobody.toml", "--file-language", "fr"),
+    )
+    assert french.exit_code == 2 and "file_language must be one of en, ko" in french.stderr

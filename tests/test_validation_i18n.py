@@ -107,7 +107,7 @@ def test_each_kind_of_problem_has_its_own_korean_words(corrupted):
         "coverage_start와 같거나 그 이전",
         "보험기간 안에",
         "active, expired, suspended, withdrawn 중 하나",
-        "머리글의 필드 수(5개)",
+        "머리글의 필드 수는 5개입니다",
         "해당 제품이 반려되었습니다(products ",
     ):
         assert words in korean, words

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, fields
 from limits import parse
 
 from riskmodel.errors import OptionError
+from riskmodel.i18n import LANGUAGES
 
 __all__ = ["ServiceSettings", "ENV_VAR"]
 
@@ -72,6 +73,9 @@ class ServiceSettings:
     uploads_dir : str, optional
         Where the workbench keeps uploaded portfolios and their outputs (default: a
         ``workbench-uploads`` folder beside the users file).
+    file_language : str
+        The language of the files the workbench writes (the reasons of an uploaded portfolio's
+        ``scores.csv`` and ``rejects.csv``): ``en`` (default) or ``ko``. Pages follow the reader.
     audit_report : str, optional
         The audit report the workbench shows auditors (``riskmodel audit``'s ``audit.html``, or
         its folder; ``audit.ko.html`` is preferred for Korean readers when present).
@@ -92,6 +96,7 @@ class ServiceSettings:
     session_hours: float = 8.0
     session_key_file: str | None = None
     uploads_dir: str | None = None
+    file_language: str = "en"
     audit_report: str | None = None
 
     def __post_init__(self):
@@ -105,6 +110,10 @@ class ServiceSettings:
             raise OptionError(f"max_body_mb must be in (0, 256]; got {self.max_body_mb!r}")
         if not 0 < float(self.max_upload_mb) <= 1024:
             raise OptionError(f"max_upload_mb must be in (0, 1024]; got {self.max_upload_mb!r}")
+        if self.file_language not in LANGUAGES:
+            raise OptionError(
+                f"file_language must be one of {', '.join(LANGUAGES)}; got {self.file_language!r}"
+            )
         if not 0 < float(self.session_hours) <= 168:
             raise OptionError(f"session_hours must be in (0, 168]; got {self.session_hours!r}")
         try:

@@ -1014,6 +1014,7 @@ def _score_upload(page: Page, user: User, files: dict[str, bytes]) -> Response:
     run_id = uuid.uuid4().hex
     folder = Path(page.services.settings.uploads_path) / run_id
     loaded = page.services.models.current
+    lang = page.services.settings.file_language  # the files' language; pages follow the reader
     try:
         _unpack(files, folder / "input", page._)
         data = load_data(folder / "input")
@@ -1025,7 +1026,12 @@ def _score_upload(page: Page, user: User, files: dict[str, bytes]) -> Response:
     assessment = None
     if data.portfolio.n_products:
         assessment = assess(
-            loaded.model, data.portfolio, pricing=loaded.pricing, n_jobs=1, issues=data.issues
+            loaded.model,
+            data.portfolio,
+            pricing=loaded.pricing,
+            n_jobs=1,
+            issues=data.issues,
+            lang=lang,
         )
         digest = hashlib.sha256()
         for name in sorted(files):
@@ -1038,14 +1044,15 @@ def _score_upload(page: Page, user: User, files: dict[str, bytes]) -> Response:
     output = folder / "output"
     if assessment is not None:
         write_assessment(
-            assessment, data, loaded.model, output, plots=False, pricing=loaded.pricing
+            assessment, data, loaded.model, output, plots=False, pricing=loaded.pricing, lang=lang
         )
     else:
         from riskmodel.scoring import run_summary, write_outputs
 
-        write_outputs(None, run_summary(data, None, loaded.model), data.rejects, output)
-    for lang in i18n.LANGUAGES[1:]:  # what the page shows a reader of another language
-        write_csv(data.rejects_in(lang), output / f"rejects.{lang}.csv")
+        summary = run_summary(data, None, loaded.model)
+        write_outputs(None, summary, data.rejects_in(lang), output)
+    for each in i18n.LANGUAGES:  # what the page shows a reader of each language
+        write_csv(data.rejects_in(each), output / f"rejects.{each}.csv")
     meta = {
         "run_id": run_id,
         "created_by": user.name,

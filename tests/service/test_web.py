@@ -464,3 +464,25 @@ def test_the_shipped_htmx_is_its_npm_release():
     if not released.exists():
         pytest.fail("node_modules is missing: `make test` installs it from npm (npm ci)")
     assert shipped == released.read_bytes()
+
+
+def test_files_keep_their_configured_language(app_settings, score_folder):
+    import dataclasses
+
+    from riskmodel.errors import OptionError
+
+    with pytest.raises(OptionError, match="file_language must be one of en, ko; got 'fr'"):
+        dataclasses.replace(app_settings, file_language="fr")
+    settings = dataclasses.replace(app_settings, file_language="ko")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        login(client)
+        files = _csv_files(score_folder)
+        r = client.post(
+            "/portfolio?lang=en",
+            data={"csrf_token": csrf(client, "/portfolio")},
+            files=[("files", (n, c, "text/csv")) for n, c in files.items()],
+            follow_redirects=False,
+        )
+        scores = client.get(r.headers["location"] + "/scores.csv").text
+    header = scores.splitlines()[0]
+    assert "safety_reason_1" in header and re.search("[가-힣]", scores)
