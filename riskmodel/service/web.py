@@ -48,7 +48,6 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from riskmodel import i18n
@@ -89,6 +88,8 @@ DOCUMENT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
+#: The most an uploaded zip's tables may hold once unpacked (a zip bomb is refused unread).
+_MAX_UNPACKED = 2 * 1024**3
 #: Rows of the register and of an uploaded portfolio shown per page.
 PAGE_ROWS = 100
 _TABLE_FILES = ("products", "test_results", "certifications")
@@ -981,6 +982,7 @@ def _unpack(files: dict[str, bytes], folder: Path, _: Callable[[str], str]) -> N
     """Write the uploaded tables (CSV files, or a zip holding them) into ``folder``."""
     wanted = {f"{t}.csv" for t in _TABLE_FILES}
     found = {}
+    unpacked = 0
     for name, content in files.items():
         if name.lower().endswith(".zip"):
             try:
@@ -988,7 +990,8 @@ def _unpack(files: dict[str, bytes], folder: Path, _: Callable[[str], str]) -> N
                     for info in archive.infolist():
                         base = Path(info.filename).name
                         if base in wanted and not info.is_dir():
-                            if info.file_size > 1024**3:
+                            unpacked += info.file_size
+                            if unpacked > _MAX_UNPACKED:
                                 raise InputError(
                                     _("{name} in the zip is too large").format(name=base)
                                 )
@@ -1234,7 +1237,3 @@ def install(app: FastAPI) -> None:
     async def _page_error(request: Request, exc: PageError):
         page = _page(request)
         return page.render("error.html", status=exc.status, message=exc.message)
-
-
-def markup(text: str) -> Markup:
-    return Markup(text)

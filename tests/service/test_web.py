@@ -486,3 +486,20 @@ def test_files_keep_their_configured_language(app_settings, score_folder):
         scores = client.get(r.headers["location"] + "/scores.csv").text
     header = scores.splitlines()[0]
     assert "safety_reason_1" in header and re.search("[가-힣]", scores)
+
+
+def test_a_zip_that_unpacks_too_large_is_refused(browser, monkeypatch):
+    from riskmodel.service import web
+
+    monkeypatch.setattr(web, "_MAX_UNPACKED", 1000)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("products.csv", "product_id\n" + "P\n" * 5000)
+    client = browser()
+    login(client)
+    r = client.post(
+        "/portfolio",
+        data={"csrf_token": csrf(client, "/portfolio")},
+        files=[("files", ("big.zip", archive.getvalue(), "application/zip"))],
+    )
+    assert r.status_code == 422 and "products.csv in the zip is too large" in r.text

@@ -142,28 +142,30 @@ class Person:
         assert page.url.endswith("/"), page.url
 
 
+def _type(page, name: str, value: str) -> None:
+    """Choose ``value`` in a select, or type it into an input."""
+    field = page.locator(f"[name='{name}']")
+    if field.evaluate("e => e.tagName") == "SELECT":
+        field.select_option(value)
+    else:
+        field.fill(value)
+
+
 def _fill(page, product, tests, certs) -> None:
     """Type one application into the form; rows are added with the page's buttons."""
     for column, value in product.items():
-        field = page.locator(f"[name='{column}']")
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
+        _type(page, column, value)
     for kind, rows, button in (
         ("t", tests, "Add a test result"),
         ("c", certs, "Add a certification"),
     ):
         for i, row in enumerate(rows):
-            if page.locator(f"[name='{kind}-{i}-{next(iter(row))}']").count() == 0:
+            first = page.locator(f"[name='{kind}-{i}-{next(iter(row))}']")
+            if first.count() == 0:
                 page.get_by_role("button", name=button).click()
-                page.locator(f"[name='{kind}-{i}-{next(iter(row))}']").wait_for()
+                first.wait_for()
             for column, value in row.items():
-                field = page.locator(f"[name='{kind}-{i}-{column}']")
-                if field.evaluate("e => e.tagName") == "SELECT":
-                    field.select_option(value)
-                else:
-                    field.fill(value)
+                _type(page, f"{kind}-{i}-{column}", value)
 
 
 def _application(holdout, index: int):
