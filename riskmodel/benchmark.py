@@ -31,6 +31,7 @@ __all__ = [
     "measure_statements",
     "SPEED_TARGETS",
     "measure_speed",
+    "measure_monitoring",
 ]
 
 
@@ -517,3 +518,97 @@ def _cores() -> int:
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def measure_monitoring(
+    model: RiskModel,
+    portfolio,
+    truth: pd.DataFrame,
+    *,
+    target: str = "safety",
+    category: str | None = None,
+    factor: float = 2.0,
+    months: int = 12,
+    draws: int = 200,
+    seed: int = 0,
+) -> dict:
+    """How soon monitoring flags a changed category, and how often it flags the others.
+
+    The cohort's incidents are drawn month by month from the generator's truth
+    (:func:`~riskmodel.synthetic.experience.monthly_incidents`), ``draws`` times with
+    ``category``'s ``target`` rate multiplied by ``factor`` from month 0 (default: the category
+    with the most expected incidents) and ``draws`` times unchanged. Each month, every category's
+    cumulative actual incidents are tested against the model's earned expectation (the same
+    anytime-valid test as ``riskmodel monitor``) and, as the anchor, against the truth's own.
+
+    Returns false alarms per unchanged category over the ``months`` (share of category-draws that
+    ever alert), the share of draws whose changed category is flagged, and the months to flag it.
+    """
+    from scipy.special import gammaln
+
+    from riskmodel.monitoring import ALPHA, PRIOR_SHAPE
+    from riskmodel.synthetic.experience import Change, earned_by_month, monthly_incidents
+
+    products = portfolio.products.reset_index(drop=True)
+    predicted = model.predict(portfolio)
+    share = earned_by_month(products, months)
+    categories = products["category"].astype(str).to_numpy()
+    levels = sorted(set(categories))
+    member = np.stack([categories == c for c in levels]).astype(float)  # categories x products
+    truth_one = truth.set_index("product_id").loc[products["product_id"]]
+    expected = {
+        "model": member @ (predicted[f"expected_{target}_incidents"].to_numpy()[:, None] * share),
+        "truth": member
+        @ (truth_one[f"expected_{target}_incidents"].to_numpy(dtype=float)[:, None] * share),
+    }
+    expected = {k: np.cumsum(v, axis=1) for k, v in expected.items()}  # categories x months
+    if category is None:
+        category = levels[int(np.argmax(expected["truth"][:, -1]))]
+    changed = levels.index(category)
+    k = PRIOR_SHAPE
+
+    def log_e(actual, mean):
+        return (
+            k * np.log(k)
+            - gammaln(k)
+            + gammaln(actual + k)
+            - (actual + k) * np.log(mean + k)
+            + mean
+        )
+
+    def first_alerts(changes) -> dict[str, np.ndarray]:
+        """Per anchor, the first month (1-based; 0 = never) each category alerts, per draw."""
+        out = {name: np.zeros((draws, len(levels)), dtype=int) for name in expected}
+        for d in range(draws):
+            counts = monthly_incidents(products, truth, months, changes, seed=seed + d)[target]
+            actual = np.cumsum(member @ counts, axis=1)
+            for name, mean in expected.items():
+                alert = log_e(actual, mean) >= np.log(1 / ALPHA)
+                ever = alert.any(axis=1)
+                out[name][d] = np.where(ever, alert.argmax(axis=1) + 1, 0)
+        return out
+
+    unchanged = first_alerts(())
+    with_change = first_alerts((Change(target, category, factor, 0),))
+    others = [i for i in range(len(levels)) if i != changed]
+    result = {
+        "target": target,
+        "changed_category": category,
+        "factor": factor,
+        "months": months,
+        "draws": draws,
+        "categories": len(levels),
+        "expected_in_changed_category_per_year": float(expected["truth"][changed, -1]),
+    }
+    for name in expected:
+        flagged = with_change[name][:, changed]
+        result[name] = {
+            "false_alarms_no_change": float((unchanged[name] > 0).mean()),
+            "false_alarms_other_categories": float((with_change[name][:, others] > 0).mean()),
+            "worst_category_false_alarms": float((unchanged[name] > 0).mean(axis=0).max()),
+            "changed_flagged": float((flagged > 0).mean()),
+            "months_to_flag_median": float(np.median(flagged[flagged > 0]))
+            if (flagged > 0).any()
+            else None,
+        }
+    return result

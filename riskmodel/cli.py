@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -423,6 +424,49 @@ def report(
     what = "statement(s)" if (product or statements) else "audit report"
     where = paths[0] if len(paths) == 1 else out_path
     out.print(f"wrote {len(paths)} {what} ({size:.1f} MB): {where}")
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date written YYYY-MM-DD, not {value!r}") from None
+
+
+@app.command()
+def monitor(
+    model: ModelRef,
+    data: Annotated[
+        Path, typer.Option("--data", help="Data folder: products covered and incidents seen.")
+    ],
+    as_of: Annotated[
+        date, typer.Option("--as-of", parser=_day, help="Count exposure and incidents up to here.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for monitoring.json and .html.")],
+    pricing: PricingOption = None,
+    tracking_uri: TrackingUri = None,
+    lang: LangOption = "en",
+) -> None:
+    """Actual against expected incidents up to an as-of date, by segment, with anytime-valid
+    alerts (monitoring.json, monitoring.html); exit 0 whether or not a segment alerts."""
+    with _user_errors(lang), console.status("monitoring"):
+        body = workflows.monitor(
+            model,
+            data,
+            as_of,
+            out_dir,
+            tracking_uri=tracking_uri,
+            pricing=load_pricing_config(pricing),
+            lang=lang,
+        )
+    alerts = [s for s in body["segments"] if s["alert"]]
+    out.print(f"as of {body['as_of']}: {len(alerts)} segment(s) alert; wrote {out_dir}")
+    for s in alerts:
+        out.print(
+            f"  {s['target']} {s['dimension']}={s['value']}: A/E {s['ae']:.2f} "
+            f"({s['ae_lower']:.2f} to {s['ae_upper']:.2f}), {s['actual_incidents']} against "
+            f"{s['expected_incidents']:.1f}"
+        )
 
 
 @app.command()

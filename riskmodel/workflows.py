@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -794,3 +795,39 @@ def run_demo(
     }
     (out_dir / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
     return result
+
+
+def monitor(
+    model: str | os.PathLike | RiskModel,
+    data_dir: str | os.PathLike,
+    as_of: date,
+    out_dir: str | os.PathLike,
+    *,
+    tracking_uri: str | None = None,
+    pricing: PricingConfig | None = None,
+    lang: str = "en",
+    n_jobs: int | None = None,
+) -> dict:
+    """Actual against expected up to ``as_of`` for the products and incidents of a data folder:
+    writes ``monitoring.json`` (the contract's fields, every segment's figures and the drift of
+    features and scores) and ``monitoring.html`` (in ``lang``); returns the JSON written."""
+    from riskmodel.monitoring import actual_against_expected
+    from riskmodel.reports.monitoring import render_monitoring
+    from riskmodel.stability import population_stability
+
+    risk_model = _load(model, tracking_uri)
+    data = load_data(data_dir, require_incidents=True)
+    pricing = pricing or load_pricing_config()
+    assessment = assess(
+        risk_model, data.portfolio, pricing=pricing, n_jobs=n_jobs, issues=data.issues, lang=lang
+    )
+    result = actual_against_expected(data.portfolio, assessment, as_of)
+    scores = {f"{t}_risk": assessment.scores[f"{t}_risk"].to_numpy() for t in TARGETS}
+    drift = population_stability(risk_model.reference_, assessment.features, scores)
+    out = Path(out_dir)
+    body = result.to_json()
+    body["drift"] = drift.to_dict("records")
+    body["rejects"] = int(len(data.rejects))
+    write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", out / "monitoring.json")
+    write_text(render_monitoring(result, body["drift"], lang=lang), out / "monitoring.html")
+    return body
