@@ -74,6 +74,7 @@ bench: $(STAMP) wrk
 	$(BIN)/python scripts/bench_statements.py
 	$(BIN)/python scripts/bench_speed.py
 	$(BIN)/python scripts/bench_service.py
+	$(BIN)/python scripts/bench_monitoring.py
 
 # The workbench's screenshots in docs/screenshots (README), taken by its browser tests.
 screenshots: $(STAMP) chromium node_modules

@@ -24,6 +24,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=200, help="simulated years per scenario")
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--factor", type=float, default=2.0)
+    parser.add_argument("--category", help="the category that changes (default: the largest)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write every figure to this file")
     args = parser.parse_args()
@@ -49,6 +50,7 @@ def main() -> None:
         months=args.months,
         draws=args.draws,
         seed=args.seed,
+        category=args.category,
     )
     print(
         f"cohort {args.cohort:,} products, {r['categories']} categories, {r['draws']} simulated "
