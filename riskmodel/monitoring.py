@@ -10,6 +10,9 @@ model version):
   share of the period earned (the hazard is taken as even over the period);
 - **actual incidents** dated up to the as-of date, and A/E with its exact (Garwood) Poisson 95%
   interval;
+- **losses**: what the policies paid for those incidents (per incident, the loss above the
+  deductible up to the limit) against the expected loss in the layer earned, as a ratio (no
+  interval: losses are not Poisson; the alert is on incidents);
 - **alert**: an anytime-valid test, so that the report can be read every month without
   inflating false alarms. Under the model, actual incidents A are Poisson with mean E; the
   mixture likelihood ratio of ``A ~ Poisson(theta E)`` against ``theta = 1``, with theta drawn
@@ -153,14 +156,23 @@ def actual_against_expected(
     seen = incidents
     if len(incidents):
         seen = incidents[pd.to_datetime(incidents["incident_date"]) <= pd.Timestamp(as_of)]
+    layer = products.set_index("product_id")[["deductible_krw", "coverage_limit_krw"]]
     for target in TARGETS:
         frame[f"expected_{target}"] = scores[f"expected_{target}_incidents"].astype(float) * share
-        counts = (
-            seen.loc[seen["kind"] == target, "product_id"].value_counts()
-            if len(seen)
-            else pd.Series(dtype=int)
-        )
+        mine = seen[seen["kind"] == target] if len(seen) else pd.DataFrame(columns=["product_id"])
+        counts = mine["product_id"].value_counts()
         frame[f"actual_{target}"] = frame["product_id"].map(counts).fillna(0).astype(int)
+        loss_column = f"expected_{target}_loss_krw"
+        frame[f"expected_loss_{target}"] = (
+            scores[loss_column].astype(float) * share if loss_column in scores else np.nan
+        )
+        paid = pd.Series(dtype=float)
+        if len(mine):  # what the policy pays per incident: min(max(loss - deductible, 0), limit)
+            terms = layer.loc[mine["product_id"]].to_numpy(dtype=float)
+            loss = mine["loss_krw"].to_numpy(dtype=float)
+            payment = np.minimum(np.maximum(loss - terms[:, 0], 0.0), terms[:, 1])
+            paid = pd.Series(payment).groupby(mine["product_id"].to_numpy()).sum()
+        frame[f"actual_loss_{target}"] = frame["product_id"].map(paid).fillna(0.0)
     rows = []
     for target in TARGETS:
         for dimension in DIMENSIONS:
@@ -172,6 +184,8 @@ def actual_against_expected(
                 expected = float(part[f"expected_{target}"].sum())
                 lower, upper = poisson_interval(actual, expected)
                 e_value = mixture_e_value(actual, expected)
+                paid = float(part[f"actual_loss_{target}"].sum())
+                expected_loss = float(part[f"expected_loss_{target}"].sum())
                 rows.append(
                     {
                         "target": target,
@@ -186,6 +200,9 @@ def actual_against_expected(
                         "ae_upper": upper,
                         "e_value": e_value,
                         "alert": bool(e_value >= 1 / ALPHA),
+                        "actual_loss_krw": paid,
+                        "expected_loss_krw": expected_loss,
+                        "loss_ae": paid / expected_loss if expected_loss > 0 else None,
                     }
                 )
     version = str(scores["model_version"].iloc[0]) if len(scores) else ""

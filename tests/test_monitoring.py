@@ -117,6 +117,22 @@ def test_a_doubled_safety_rate_is_flagged_in_its_category(cohort):
     pd.testing.assert_frame_equal(perf[0], perf[1])
 
 
+def test_losses_are_what_the_policies_paid_against_the_expected_loss_in_the_layer(cohort):
+    portfolio, assessment = cohort
+    segments = actual_against_expected(portfolio, assessment, date(2035, 1, 1)).segments
+    overall = segments[segments["dimension"] == "overall"].set_index("target")
+    terms = portfolio.products.set_index("product_id")
+    for target in ("performance", "safety"):
+        mine = portfolio.incidents[portfolio.incidents["kind"] == target]
+        d = terms.loc[mine["product_id"], "deductible_krw"].to_numpy(dtype=float)
+        limit = terms.loc[mine["product_id"], "coverage_limit_krw"].to_numpy(dtype=float)
+        paid = np.minimum(np.maximum(mine["loss_krw"].to_numpy(dtype=float) - d, 0), limit).sum()
+        assert overall.loc[target, "actual_loss_krw"] == pytest.approx(paid)
+        expected = assessment.scores[f"expected_{target}_loss_krw"].sum()
+        assert overall.loc[target, "expected_loss_krw"] == pytest.approx(expected)
+        assert 0.5 < overall.loc[target, "loss_ae"] < 2  # the model's own world, one draw
+
+
 def test_nothing_is_expected_before_coverage_starts(cohort):
     portfolio, assessment = cohort
     early = actual_against_expected(portfolio, assessment, date(2000, 1, 1)).segments

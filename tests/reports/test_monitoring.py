@@ -27,6 +27,9 @@ def result():
             "ae_upper": 4.3,
             "e_value": 1e4 if target == "safety" else 0.4,
             "alert": target == "safety",
+            "actual_loss_krw": 3.0e8,
+            "expected_loss_krw": 1.0e8,
+            "loss_ae": 3.0,
         }
         for target in ("performance", "safety")
         for dimension in DIMENSIONS
@@ -41,3 +44,4 @@ def test_the_report_shows_every_segment_and_marks_alerts(result, lang, words):
     assert html.count('class="alert"') == len(DIMENSIONS)  # the safety rows
     assert html.count("<table>") == 2 * len(DIMENSIONS) + 1
     assert "safety_risk" in html
+    assert "₩300,000,000" in html
