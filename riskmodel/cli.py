@@ -130,6 +130,33 @@ def _training_progress():
             bar.update(task, total=bar.tasks[task].completed)
 
 
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date written YYYY-MM-DD, not {value!r}") from None
+
+
+def _change(text: str):
+    """``TARGET:CATEGORY:FACTOR`` as a :class:`~riskmodel.synthetic.experience.Change`."""
+    from riskmodel.contract import TABLES, TARGETS
+    from riskmodel.errors import OptionError
+    from riskmodel.synthetic.experience import Change
+
+    parts = text.split(":")
+    categories = TABLES["products"].column("category").allowed
+    try:
+        target, category, factor = parts[0], parts[1], float(parts[2])
+    except (IndexError, ValueError):
+        raise OptionError(f"--change must read TARGET:CATEGORY:FACTOR; got {text!r}") from None
+    if len(parts) != 3 or target not in TARGETS or category not in categories or factor <= 0:
+        raise OptionError(
+            f"--change must read TARGET:CATEGORY:FACTOR with TARGET one of {', '.join(TARGETS)}, "
+            f"CATEGORY one of the contract's and FACTOR > 0; got {text!r}"
+        )
+    return Change(target, category, factor)
+
+
 @app.command()
 def generate(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the portfolio to.")],
@@ -153,6 +180,18 @@ def generate(
             help="A training draw: the world's new categories are rarer (thin_new_categories).",
         ),
     ] = False,
+    change: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--change",
+            help="TARGET:CATEGORY:FACTOR, e.g. safety:robotics:2: that rate changes on "
+            "--change-from (repeatable; incidents and truth.csv follow the changed truth).",
+        ),
+    ] = None,
+    change_from: Annotated[
+        date | None,
+        typer.Option("--change-from", parser=_day, help="The date the changes start."),
+    ] = None,
 ) -> None:
     """Generate a synthetic portfolio (four contract tables, truth.csv, generator.json)."""
     with _user_errors(), console.status(f"generating {products:,} products"):
@@ -162,6 +201,8 @@ def generate(
             seed=seed,
             world=world,
             training=training,
+            changes=tuple(_change(c) for c in change or ()),
+            change_from=change_from,
         )
     out.print(f"wrote {products:,} products (seed {seed}, world {world}) to {out_dir}")
 
@@ -424,13 +465,6 @@ def report(
     what = "statement(s)" if (product or statements) else "audit report"
     where = paths[0] if len(paths) == 1 else out_path
     out.print(f"wrote {len(paths)} {what} ({size:.1f} MB): {where}")
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"expected a date written YYYY-MM-DD, not {value!r}") from None
 
 
 @app.command()

@@ -84,11 +84,23 @@ def generate(
     seed: int,
     world: str = "base",
     training: bool = False,
+    changes: tuple = (),
+    change_from: date | None = None,
 ) -> Path:
     """Generate a synthetic portfolio with ``truth.csv`` into ``out_dir``, in one of the worlds
     of :mod:`riskmodel.synthetic.worlds` (``training``: a training draw, in which the world's new
-    categories are rarer)."""
+    categories are rarer). With ``changes`` (:class:`~riskmodel.synthetic.experience.Change`),
+    the truth changes on ``change_from`` and the incidents are drawn from the changed truth, which
+    ``truth.csv`` holds (a later cohort whose experience departs from the model's world)."""
     portfolio, truth = generate_portfolio(products, seed=seed, world=world, training=training)
+    if changes:
+        from riskmodel.synthetic.experience import changed_experience
+
+        if change_from is None:
+            raise OptionError("a change needs the date it starts (change_from)")
+        portfolio, truth = changed_experience(
+            portfolio, truth, changes, start=change_from, seed=seed
+        )
     write_portfolio(portfolio, truth, out_dir, seed=seed, world=world, training=training)
     logger.info("generated %d products (seed %d) in %s", products, seed, out_dir)
     return Path(out_dir)

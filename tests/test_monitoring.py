@@ -207,3 +207,68 @@ def test_monitor_writes_the_contracts_json_and_a_report_in_both_languages(
         ],
     )
     assert bad.exit_code == 2
+
+
+def test_a_generated_cohort_whose_truth_changed_is_flagged_by_monitor(model_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from riskmodel.cli import app
+
+    runner = CliRunner()
+    folder = tmp_path / "cohort"
+    made = runner.invoke(
+        app,
+        [
+            "generate",
+            "--out",
+            str(folder),
+            "--products",
+            "1500",
+            "--seed",
+            "51",
+            "--change",
+            "safety:robotics:3",
+            "--change-from",
+            "2021-01-01",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(
+        app,
+        [
+            "monitor",
+            "--model",
+            str(model_dir),
+            "--data",
+            str(folder),
+            "--as-of",
+            "2030-01-01",
+            "--out",
+            str(tmp_path / "m"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "safety category=robotics" in " ".join(result.output.split())
+    body = json.loads((tmp_path / "m" / "monitoring.json").read_text())
+    robotics = [
+        s
+        for s in body["segments"]
+        if (s["target"], s["dimension"], s["value"]) == ("safety", "category", "robotics")
+    ]
+    assert robotics[0]["alert"] and robotics[0]["ae_lower"] > 1
+    for bad in ("safety:robotics", "safety:spaceships:2", "safety:robotics:-1"):
+        refused = runner.invoke(
+            app,
+            [
+                "generate",
+                "--out",
+                str(tmp_path / "x"),
+                "--products",
+                "10",
+                "--change",
+                bad,
+                "--change-from",
+                "2021-01-01",
+            ],
+        )
+        assert refused.exit_code == 2 and "--change must read" in refused.output

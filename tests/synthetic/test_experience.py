@@ -43,3 +43,35 @@ def test_incidents_follow_the_truth_and_a_change_moves_only_its_category():
     assert second / first == pytest.approx(2.0, rel=0.1)
     assert changed["safety"][~drone].sum() / (n / 2) == pytest.approx(2.4, rel=0.05)
     np.testing.assert_array_equal(changed["performance"], plain["performance"])
+
+
+def test_a_cohort_whose_truth_changed_from_a_date_is_valid_and_flagged(model):
+    from datetime import date
+
+    from riskmodel.assessment import assess
+    from riskmodel.monitoring import actual_against_expected
+    from riskmodel.synthetic import generate_portfolio
+    from riskmodel.synthetic.experience import changed_experience
+    from riskmodel.validation import validate_tables
+
+    portfolio, truth = generate_portfolio(1500, seed=51)
+    start = date(2021, 1, 1)
+    cohort, changed_truth = changed_experience(
+        portfolio, truth, [Change("safety", "robotics", 3.0)], start=start, seed=2
+    )
+    data = validate_tables(cohort.tables(), complete_outcomes=True)
+    assert len(data.rejects) == 0  # every incident inside its coverage period
+    robotics = portfolio.products["category"].eq("robotics").to_numpy()
+    before = truth.set_index("product_id").loc[portfolio.products["product_id"]]
+    after = changed_truth.set_index("product_id").loc[portfolio.products["product_id"]]
+    ratio = (
+        after["expected_safety_incidents"].to_numpy()
+        / before["expected_safety_incidents"].to_numpy()
+    )
+    starts = portfolio.products["coverage_start"].to_numpy()
+    assert np.allclose(ratio[~robotics], 1.0)
+    assert ratio[robotics & (starts >= np.datetime64(start))] == pytest.approx(3.0)
+    assessment = assess(model, data.portfolio, n_jobs=1)
+    segments = actual_against_expected(data.portfolio, assessment, date(2030, 1, 1)).segments
+    safety = segments[(segments.target == "safety") & (segments.dimension == "category")]
+    assert safety.set_index("value").loc["robotics", "alert"]
