@@ -13,6 +13,9 @@ model version):
 - **losses**: what the policies paid for those incidents (per incident, the loss above the
   deductible up to the limit) against the expected loss in the layer earned, as a ratio (no
   interval: losses are not Poisson; the alert is on incidents);
+- **score decomposition** per target (:func:`score_decomposition`): the mean Poisson deviance of
+  the earned expectations split as miscalibration - discrimination + uncertainty (Murphy), and
+  the Gini of the expectations against whether an incident happened, with a bootstrap interval;
 - **alert**: an anytime-valid test, so that the report can be read every month without
   inflating false alarms. Under the model, actual incidents A are Poisson with mean E; the
   mixture likelihood ratio of ``A ~ Poisson(theta E)`` against ``theta = 1``, with theta drawn
@@ -49,6 +52,7 @@ from scipy.stats import chi2
 
 from riskmodel.assessment import Assessment
 from riskmodel.contract import TARGETS
+from riskmodel.evaluation import gini, poisson_deviance
 from riskmodel.portfolio import Portfolio
 
 __all__ = [
@@ -60,6 +64,7 @@ __all__ = [
     "earned_share",
     "actual_against_expected",
     "MonitoringResult",
+    "score_decomposition",
 ]
 
 #: False-alarm probability per segment, over the segment's whole life (anytime-valid).
@@ -115,6 +120,7 @@ class MonitoringResult:
     model_version: str
     segments: pd.DataFrame
     products: pd.DataFrame
+    scores: dict | None = None  # target -> score_decomposition
 
     def to_json(self) -> dict:
         rows = self.segments.astype(object).where(self.segments.notna(), None)
@@ -127,6 +133,7 @@ class MonitoringResult:
                 f"counts (prior shape {PRIOR_SHAPE:g}); alert when the e-value reaches 1/alpha"
             ),
             "segments": rows.to_dict("records"),
+            "scores": self.scores,
         }
 
 
@@ -206,4 +213,71 @@ def actual_against_expected(
                     }
                 )
     version = str(scores["model_version"].iloc[0]) if len(scores) else ""
-    return MonitoringResult(as_of, version, pd.DataFrame(rows), frame)
+    decomposition = {
+        target: score_decomposition(frame[f"actual_{target}"], frame[f"expected_{target}"])
+        for target in TARGETS
+    }
+    return MonitoringResult(as_of, version, pd.DataFrame(rows), frame, decomposition)
+
+
+def score_decomposition(
+    actual, expected, *, replicates: int = 200, seed: int = 0, level: float = 0.95
+) -> dict:
+    """Murphy's decomposition of the mean Poisson deviance of ``expected`` against ``actual``
+    counts (products with nothing earned left out) and the Gini with a bootstrap interval.
+
+    ``deviance = miscalibration - discrimination + uncertainty``: miscalibration is what
+    recalibrating the expectations (isotonic regression of the counts on them) would remove,
+    discrimination what the recalibrated expectations gain over one rate for all (uncertainty,
+    the deviance of the mean). Estimated on the same products, miscalibration is above 0 even
+    for a calibrated model (isotonic regression fits some noise); compare it between models or
+    months rather than with 0. The Gini ranks products by expectation against whether they had an
+    incident; its interval resamples products. Figures are None where they cannot be computed
+    (no product earned, or no incident or no product without one).
+    """
+    from sklearn.isotonic import IsotonicRegression
+
+    y = np.asarray(actual, dtype=float)
+    mu = np.asarray(expected, dtype=float)
+    keep = mu > 0
+    y, mu = y[keep], mu[keep]
+    out = dict.fromkeys(
+        (
+            "products",
+            "deviance",
+            "miscalibration",
+            "discrimination",
+            "uncertainty",
+            "gini",
+            "gini_lower",
+            "gini_upper",
+        )
+    )
+    out["products"] = int(len(y))
+    if not len(y) or y.sum() == 0:
+        return out
+    recalibrated = IsotonicRegression(y_min=0.0, increasing=True).fit_transform(mu, y)
+    deviance = poisson_deviance(y, mu)
+    recalibrated_deviance = poisson_deviance(y, recalibrated)
+    uncertainty = poisson_deviance(y, np.full_like(y, y.mean()))
+    out.update(
+        deviance=deviance,
+        miscalibration=deviance - recalibrated_deviance,
+        discrimination=uncertainty - recalibrated_deviance,
+        uncertainty=uncertainty,
+    )
+    event = (y > 0).astype(int)
+    if 0 < event.sum() < len(event):
+        out["gini"] = gini(event, mu)
+        rng = np.random.default_rng(seed)
+        values = []
+        for _ in range(replicates):
+            pick = rng.integers(0, len(y), size=len(y))
+            if 0 < event[pick].sum() < len(pick):
+                values.append(gini(event[pick], mu[pick]))
+        tail = (1 - level) / 2
+        out["gini_lower"], out["gini_upper"] = (
+            float(np.quantile(values, tail)),
+            float(np.quantile(values, 1 - tail)),
+        )
+    return out

@@ -133,6 +133,31 @@ def test_losses_are_what_the_policies_paid_against_the_expected_loss_in_the_laye
         assert 0.5 < overall.loc[target, "loss_ae"] < 2  # the model's own world, one draw
 
 
+def test_the_score_decomposition_adds_up_and_sees_miscalibration(cohort):
+    from riskmodel.monitoring import score_decomposition
+
+    portfolio, assessment = cohort
+    result = actual_against_expected(portfolio, assessment, date(2035, 1, 1))
+    for target, d in result.scores.items():
+        assert d["deviance"] == pytest.approx(
+            d["miscalibration"] - d["discrimination"] + d["uncertainty"], abs=1e-12
+        )
+        assert d["miscalibration"] >= -1e-12 and d["discrimination"] >= -1e-12
+        assert d["gini_lower"] <= d["gini"] <= d["gini_upper"] and d["gini"] > 0.2
+        frame = result.products
+        doubled = score_decomposition(frame[f"actual_{target}"], 2 * frame[f"expected_{target}"])
+        # recalibration depends only on the order of the expectations: doubling them moves the
+        # deviance by exactly the added miscalibration, and discrimination and the Gini not at all
+        assert doubled["miscalibration"] > d["miscalibration"]
+        assert doubled["deviance"] - d["deviance"] == pytest.approx(
+            doubled["miscalibration"] - d["miscalibration"], abs=1e-12
+        )
+        assert doubled["discrimination"] == pytest.approx(d["discrimination"], abs=1e-12)
+        assert doubled["gini"] == pytest.approx(d["gini"])
+    empty = score_decomposition([0, 0], [0.0, 0.0])
+    assert empty["products"] == 0 and empty["deviance"] is None
+
+
 def test_nothing_is_expected_before_coverage_starts(cohort):
     portfolio, assessment = cohort
     early = actual_against_expected(portfolio, assessment, date(2000, 1, 1)).segments
