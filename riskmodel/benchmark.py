@@ -544,9 +544,7 @@ def measure_monitoring(
     Returns false alarms per unchanged category over the ``months`` (share of category-draws that
     ever alert), the share of draws whose changed category is flagged, and the months to flag it.
     """
-    from scipy.special import gammaln
-
-    from riskmodel.monitoring import ALPHA, PRIOR_SHAPE
+    from riskmodel.monitoring import ALPHA, log_mixture_e_value
     from riskmodel.synthetic.experience import Change, earned_by_month, monthly_incidents
 
     products = portfolio.products.reset_index(drop=True)
@@ -565,16 +563,6 @@ def measure_monitoring(
     if category is None:
         category = levels[int(np.argmax(expected["truth"][:, -1]))]
     changed = levels.index(category)
-    k = PRIOR_SHAPE
-
-    def log_e(actual, mean):
-        return (
-            k * np.log(k)
-            - gammaln(k)
-            + gammaln(actual + k)
-            - (actual + k) * np.log(mean + k)
-            + mean
-        )
 
     def first_alerts(changes) -> dict[str, np.ndarray]:
         """Per anchor, the first month (1-based; 0 = never) each category alerts, per draw."""
@@ -583,7 +571,7 @@ def measure_monitoring(
             counts = monthly_incidents(products, truth, months, changes, seed=seed + d)[target]
             actual = np.cumsum(member @ counts, axis=1)
             for name, mean in expected.items():
-                alert = log_e(actual, mean) >= np.log(1 / ALPHA)
+                alert = log_mixture_e_value(actual, mean) >= np.log(1 / ALPHA)
                 ever = alert.any(axis=1)
                 out[name][d] = np.where(ever, alert.argmax(axis=1) + 1, 0)
         return out

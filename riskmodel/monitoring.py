@@ -54,6 +54,7 @@ from riskmodel.assessment import Assessment
 from riskmodel.contract import TARGETS
 from riskmodel.evaluation import gini, poisson_deviance
 from riskmodel.portfolio import Portfolio
+from riskmodel.validation import DAYS_PER_MONTH
 
 __all__ = [
     "ALPHA",
@@ -61,6 +62,7 @@ __all__ = [
     "DIMENSIONS",
     "poisson_interval",
     "mixture_e_value",
+    "log_mixture_e_value",
     "earned_share",
     "actual_against_expected",
     "MonitoringResult",
@@ -73,7 +75,6 @@ ALPHA = 0.05
 PRIOR_SHAPE = 4.0
 #: The dimensions of ``monitoring.json``'s segments, in order.
 DIMENSIONS = ("overall", "category", "zone", "grade", "coverage_start_month", "model_version")
-_DAYS_PER_MONTH = 365.25 / 12
 
 
 def poisson_interval(actual: int, expected: float, level: float = 0.95) -> tuple[float, float]:
@@ -86,26 +87,25 @@ def poisson_interval(actual: int, expected: float, level: float = 0.95) -> tuple
     return (float(lower / expected), float(upper / expected))
 
 
-def mixture_e_value(actual: int, expected: float, shape: float = PRIOR_SHAPE) -> float:
-    """The Gamma-mixture likelihood ratio of ``actual`` incidents against ``expected`` (see
-    the module's documentation); 1 when nothing is expected or seen yet."""
-    if expected <= 0 and actual == 0:
-        return 1.0
+def log_mixture_e_value(actual, expected, shape: float = PRIOR_SHAPE) -> np.ndarray:
+    """The logarithm of the Gamma-mixture likelihood ratio of ``actual`` incidents against
+    ``expected`` (see the module's documentation), for arrays of counts and expectations."""
+    a = np.asarray(actual, dtype=float)
+    e = np.asarray(expected, dtype=float)
     k = shape
-    log_e = (
-        k * math.log(k)
-        - gammaln(k)
-        + gammaln(actual + k)
-        - (actual + k) * math.log(expected + k)
-        + expected
-    )
-    return float(math.exp(min(log_e, 700.0)))
+    return k * np.log(k) - gammaln(k) + gammaln(a + k) - (a + k) * np.log(e + k) + e
+
+
+def mixture_e_value(actual: int, expected: float, shape: float = PRIOR_SHAPE) -> float:
+    """The Gamma-mixture likelihood ratio of ``actual`` incidents against ``expected``; 1 when
+    nothing is expected or seen yet."""
+    return float(np.exp(min(float(log_mixture_e_value(actual, expected, shape)), 700.0)))
 
 
 def earned_share(products: pd.DataFrame, as_of: date) -> pd.Series:
     """The share of each product's coverage period before the end of ``as_of`` (0 to 1)."""
     start = pd.to_datetime(products["coverage_start"])
-    days = products["demo_months"].astype(float) * _DAYS_PER_MONTH
+    days = products["demo_months"].astype(float) * DAYS_PER_MONTH
     elapsed = (pd.Timestamp(as_of) + pd.Timedelta(days=1) - start).dt.days.astype(float)
     share = np.where(days > 0, elapsed / days.where(days > 0, 1.0), 0.0)
     return pd.Series(np.clip(share, 0.0, 1.0), index=products.index)

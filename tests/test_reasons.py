@@ -100,27 +100,7 @@ def test_every_feature_can_be_described(model, holdout):
 
 def test_a_failed_critical_test_is_named_in_the_reasons(model, holdout):
     portfolio, _ = holdout
-    product = portfolio.products.iloc[[0]].reset_index(drop=True)
-    fails = pd.DataFrame(
-        [
-            {
-                "product_id": product["product_id"][0],
-                "test_id": f"X{i}",
-                "standard": std,
-                "test_kind": "safety",
-                "test_date": product["coverage_start"][0] - pd.Timedelta(days=9),
-                "lab_accredited": True,
-                "outcome": "fail",
-                "severity": "critical",
-                "measured_value": None,
-                "limit_value": None,
-                "higher_is_better": None,
-            }
-            for i, std in enumerate(["EN 4709-001", "ASTM F3322", "IEC 61508"])
-        ]
-    )
-    tests = fails.astype({c: portfolio.test_results[c].dtype for c in fails.columns})
-    one = Portfolio(product, tests, portfolio.certifications.iloc[0:0])
+    one = _failed_critical(portfolio, ("EN 4709-001", "ASTM F3322", "IEC 61508"))
     scores = assess(model, one).scores
     reasons = " | ".join(scores[[f"safety_reason_{i}" for i in (1, 2, 3)]].iloc[0])
     assert "critical" in reasons and ("EN 4709-001" in reasons or "failure" in reasons)
@@ -217,13 +197,15 @@ def test_the_domestic_country_moves_features_evidence_and_words_together(model, 
         assert ("certs:active_domestic" in topics) == bool(domestic)
 
 
-def _failed_critical(portfolio, standard="IEC 62133-2") -> Portfolio:
+def _failed_critical(portfolio, standards=("IEC 62133-2",)) -> Portfolio:
+    """The first product of ``portfolio`` alone, with a failed critical safety test of each of
+    ``standards`` and no certification."""
     product = portfolio.products.iloc[[0]].reset_index(drop=True)
     fails = pd.DataFrame(
         [
             {
                 "product_id": product["product_id"][0],
-                "test_id": "K1",
+                "test_id": f"K{i + 1}",
                 "standard": standard,
                 "test_kind": "safety",
                 "test_date": product["coverage_start"][0] - pd.Timedelta(days=9),
@@ -234,6 +216,7 @@ def _failed_critical(portfolio, standard="IEC 62133-2") -> Portfolio:
                 "limit_value": None,
                 "higher_is_better": None,
             }
+            for i, standard in enumerate(standards)
         ]
     ).astype({c: portfolio.test_results[c].dtype for c in portfolio.test_results.columns})
     return Portfolio(product, fails, portfolio.certifications.iloc[0:0])

@@ -173,6 +173,8 @@ def _pydantic_problem(error: dict) -> dict:
 
 # ------------------------------------------------------------------------------------ the guard
 _API_PATHS = ("/v1/", "/metrics", "/healthz", "/openapi.json")
+_PAGE_CSP = web.PAGE_CSP.encode()
+_DOCUMENT_CSP = web.DOCUMENT_CSP.encode()
 
 
 def _csp(path: str) -> bytes:
@@ -183,8 +185,8 @@ def _csp(path: str) -> bytes:
     if path in ("/docs", "/redoc"):
         return _DOCS_CSP
     if path.endswith("/statement") or path == "/audit":
-        return web.DOCUMENT_CSP.encode()
-    return web.PAGE_CSP.encode()
+        return _DOCUMENT_CSP
+    return _PAGE_CSP
 
 
 class Guard:

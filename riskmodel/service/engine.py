@@ -217,8 +217,12 @@ def answers(loaded: LoadedModel, portfolio: Portfolio, assessment: Assessment) -
     arrays = [np.array([_plain(v) for v in a], dtype=object) for a in arrays]
     positions = long.groupby("product_id", sort=False).indices
     reason_cols = {t: [c for c in scores.columns if c.startswith(f"{t}_reason_")] for t in TARGETS}
+
+    def reasons(row: Mapping) -> dict[str, list[str]]:
+        return {t: [row[c] for c in cols if row[c]] for t, cols in reason_cols.items()}
+
     # every language's reasons, from the assessment's own explanations and evidence
-    said = {
+    by_language = {
         lang: assessment.reasons_in(lang).set_index("product_id").to_dict("index")
         for lang in LANGUAGES
     }
@@ -241,15 +245,8 @@ def answers(loaded: LoadedModel, portfolio: Portfolio, assessment: Assessment) -
             product_id=str(pid),
             pricing_version=(assessment.pricing or loaded.pricing).version,
             inputs_sha256=input_hash(inputs),
-            reasons={t: [row[c] for c in cols if row[c]] for t, cols in reason_cols.items()},
-            reasons_by_language={
-                lang: {
-                    t: [r[c] for c in cols if r[c]]
-                    for t, cols in reason_cols.items()
-                    for r in (said[lang][pid],)
-                }
-                for lang in LANGUAGES
-            },
+            reasons=reasons(row),
+            reasons_by_language={lang: reasons(by_language[lang][pid]) for lang in LANGUAGES},
             explanations=explanations,
             data_issues=[s for s in str(row["data_issues"] or "").split("; ") if s],
             inputs=inputs,

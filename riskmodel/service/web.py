@@ -35,7 +35,7 @@ import shutil
 import uuid
 import zipfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -194,11 +194,12 @@ ROLE_WORDS = {
 PORTFOLIO_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("product_id", N_("Product ID"), "text"),
     ("category", N_("Category"), "value"),
-    ("performance_risk", N_("Performance risk"), "risk"),
-    ("safety_risk", N_("Safety risk"), "risk"),
-    ("expected_loss_krw", N_("Expected loss"), "krw"),
-    ("premium_krw", N_("Premium"), "krw"),
-    ("grade", N_("Grade"), "text"),
+    *(
+        figure
+        for figure in FIGURES
+        if figure[0]
+        in ("performance_risk", "safety_risk", "expected_loss_krw", "premium_krw", "grade")
+    ),
 )
 
 
@@ -330,7 +331,6 @@ class Page:
     user: User | None
     set_lang: bool = False
     new_session: bool = False
-    headers: dict = field(default_factory=dict)
 
     def _(self, message: str) -> str:
         return i18n.translations(self.lang, "web").gettext(message)
@@ -380,7 +380,7 @@ class Page:
             role_words=ROLE_WORDS,
             **context,
         )
-        return self.finish(HTMLResponse(body, status_code=status, headers=self.headers))
+        return self.finish(HTMLResponse(body, status_code=status))
 
     def redirect(self, url: str) -> Response:
         if self.request.headers.get("hx-request"):
@@ -824,7 +824,6 @@ def _whatif(page: Page, assessment_id: str, changes: list[str]) -> Response:
         after=after,
         changes=[change_words(page, c) for c in changes],
         error=None,
-        fragment=bool(page.request.headers.get("hx-request")),
     )
 
 
@@ -853,7 +852,6 @@ def _verify(page: Page, assessment_id: str) -> Response:
         "verified.html",
         record=record,
         differences=differences,
-        fragment=bool(page.request.headers.get("hx-request")),
     )
 
 
@@ -1228,10 +1226,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired):
-        url = f"/login?{urlencode({'next': exc.next_url})}"
-        if request.headers.get("hx-request"):
-            return Response(status_code=204, headers={"HX-Redirect": url})
-        return RedirectResponse(url, status_code=303)
+        return _page(request).redirect(f"/login?{urlencode({'next': exc.next_url})}")
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, exc: PageError):

@@ -28,10 +28,9 @@ import pandas as pd
 
 from riskmodel.contract import TARGETS
 from riskmodel.portfolio import Portfolio
+from riskmodel.validation import DAYS_PER_MONTH
 
 __all__ = ["Change", "earned_by_month", "monthly_incidents", "changed_experience"]
-
-_DAYS_PER_MONTH = 365.25 / 12
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def changed_experience(
     months = int(np.ceil(products["demo_months"].max()))
     share = earned_by_month(products, months)
     begin = pd.to_datetime(products["coverage_start"]).to_numpy()
-    month_start = begin[:, None] + (np.arange(months) * _DAYS_PER_MONTH * 86400e9).astype(
+    month_start = begin[:, None] + (np.arange(months) * DAYS_PER_MONTH * 86400e9).astype(
         "timedelta64[ns]"
     )
     after = month_start >= np.datetime64(pd.Timestamp(start))
@@ -122,8 +121,8 @@ def changed_experience(
         repeat = counts[product_index, month_index]
         product_index = np.repeat(product_index, repeat)
         month_index = np.repeat(month_index, repeat)
-        offset = (month_index + rng.uniform(size=len(month_index))) * _DAYS_PER_MONTH
-        length = products["demo_months"].to_numpy(dtype=float)[product_index] * _DAYS_PER_MONTH
+        offset = (month_index + rng.uniform(size=len(month_index))) * DAYS_PER_MONTH
+        length = products["demo_months"].to_numpy(dtype=float)[product_index] * DAYS_PER_MONTH
         offset = np.minimum(offset, np.maximum(length - 1.0, 0.0))
         when = begin[product_index] + (offset * 86400e9).astype("timedelta64[ns]")
         picked = None
